@@ -1,0 +1,3 @@
+/** Test support shared by cross-package tests and the demo. */
+export * from './fake-apiserver/index.js';
+export * from './objects.js';
