@@ -1,0 +1,246 @@
+/**
+ * The fake apiserver driven by the real @kubernetes/client-node typed APIs: CRUD, optimistic
+ * concurrency, patches on the main resource and on /status, selectors, Events, auth, faults.
+ */
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ENI_IP_RESOURCE,
+  type FakeApiServer,
+  makeNode,
+  makePod,
+  makeStatefulSet,
+  startFakeApiServer,
+} from './support/index.js';
+
+/** The rejection's HTTP code and Status reason, as a caller of client-node sees them. */
+const failure = async (call: Promise<unknown>) => {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiException);
+  const { code, body } = err as ApiException<unknown>;
+  const status = (typeof body === 'string' ? JSON.parse(body) : body) as { reason?: string; code?: number };
+  return { code, reason: status?.reason, statusCode: status?.code };
+};
+
+let api: FakeApiServer;
+let core: CoreV1Api;
+beforeAll(async () => {
+  api = await startFakeApiServer();
+  core = api.kubeConfig().makeApiClient(CoreV1Api);
+});
+afterAll(() => api.close());
+
+let n = 0;
+let node: string;
+beforeEach(() => {
+  n += 1;
+  node = `node-${n}`;
+  api.create('nodes', makeNode(node, { zone: 'ap-guangzhou-3', labels: { case: String(n) } }));
+});
+
+describe('typed client calls against the fake apiserver', () => {
+  it('patchNodeStatus with a JSON patch sets the eni-ip extended resource (with the ~1 escape)', async () => {
+    const patch = [
+      { op: 'add', path: `/status/capacity/${ENI_IP_RESOURCE.replace('/', '~1')}`, value: '20' },
+      { op: 'add', path: `/status/allocatable/${ENI_IP_RESOURCE.replace('/', '~1')}`, value: '5' },
+    ];
+    const before = await core.readNode({ name: node });
+    const out = await core.patchNodeStatus(
+      { name: node, body: patch },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+    expect(out.status?.capacity?.[ENI_IP_RESOURCE]).toBe('20');
+    expect(out.status?.allocatable?.[ENI_IP_RESOURCE]).toBe('5');
+    expect(Number(out.metadata?.resourceVersion)).toBeGreaterThan(Number(before.metadata?.resourceVersion));
+    expect(api.requests.at(-1)).toMatchObject({
+      method: 'PATCH',
+      path: `/api/v1/nodes/${node}/status`,
+      contentType: 'application/json-patch+json',
+    });
+  });
+
+  it('a JSON patch whose test operation fails is 422 Invalid and changes nothing', async () => {
+    const rv = api.get('nodes', node).metadata.resourceVersion;
+    const patch = [
+      { op: 'test', path: '/metadata/labels/case', value: 'not-this' },
+      { op: 'add', path: '/metadata/labels/x', value: 'y' },
+    ];
+    const err = await failure(
+      core.patchNode({ name: node, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)),
+    );
+    expect(err).toEqual({ code: 422, reason: 'Invalid', statusCode: 422 });
+    expect(api.get('nodes', node).metadata.resourceVersion).toBe(rv);
+  });
+
+  it('a merge patch adds and removes labels (null deletes)', async () => {
+    const out = await core.patchNode(
+      { name: node, body: { metadata: { labels: { case: null, pool: 'eni' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect(out.metadata?.labels?.pool).toBe('eni');
+    expect(out.metadata?.labels).not.toHaveProperty('case');
+  });
+
+  it('a status patch ignores spec changes, and a main-resource patch ignores status changes', async () => {
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const viaStatus = await core.patchNodeStatus(
+      { name: node, body: { spec: { unschedulable: true }, status: { capacity: { pods: '7' } } } },
+      merge,
+    );
+    expect(viaStatus.spec?.unschedulable).toBeUndefined();
+    expect(viaStatus.status?.capacity?.pods).toBe('7');
+    const viaMain = await core.patchNode(
+      { name: node, body: { spec: { unschedulable: true }, status: { capacity: { pods: '9' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    expect(viaMain.spec?.unschedulable).toBe(true);
+    expect(viaMain.status?.capacity?.pods).toBe('7');
+  });
+
+  it('a PUT with a stale resourceVersion is 409 Conflict; with the current one it succeeds', async () => {
+    const fresh = await core.readNode({ name: node });
+    await core.patchNode(
+      { name: node, body: { metadata: { labels: { bumped: 'yes' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const err = await failure(core.replaceNode({ name: node, body: fresh }));
+    expect(err).toEqual({ code: 409, reason: 'Conflict', statusCode: 409 });
+    const latest = await core.readNode({ name: node });
+    latest.metadata = { ...latest.metadata, labels: { ...latest.metadata?.labels, replaced: 'yes' } };
+    const out = await core.replaceNode({ name: node, body: latest });
+    expect(out.metadata?.labels?.replaced).toBe('yes');
+  });
+
+  it('create of an existing name is 409 AlreadyExists; get of a missing one is 404 NotFound', async () => {
+    expect(await failure(core.createNode({ body: makeNode(node, { zone: 'z' }) }))).toEqual({
+      code: 409,
+      reason: 'AlreadyExists',
+      statusCode: 409,
+    });
+    expect(await failure(core.readNode({ name: `${node}-missing` }))).toEqual({
+      code: 404,
+      reason: 'NotFound',
+      statusCode: 404,
+    });
+  });
+
+  it('delete with a UID precondition that does not hold is 409 and keeps the object', async () => {
+    const err = await failure(core.deleteNode({ name: node, body: { preconditions: { uid: 'someone-else' } } }));
+    expect(err.code).toBe(409);
+    await core.readNode({ name: node });
+    const uid = api.get('nodes', node).metadata.uid;
+    await core.deleteNode({ name: node, body: { preconditions: { uid } } });
+    expect((await failure(core.readNode({ name: node }))).code).toBe(404);
+  });
+
+  it('pods are listed by spec.nodeName, per namespace and across namespaces', async () => {
+    await core.createNamespacedPod({ namespace: 'a', body: makePod('a', `p1-${n}`, { node }) });
+    await core.createNamespacedPod({ namespace: 'b', body: makePod('b', `p2-${n}`, { node }) });
+    await core.createNamespacedPod({ namespace: 'a', body: makePod('a', `p3-${n}`, { node: 'elsewhere' }) });
+    const all = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+    expect(all.items.map((p) => p.metadata?.name)).toEqual([`p1-${n}`, `p2-${n}`]);
+    expect(all.metadata?.resourceVersion).toBe(api.resourceVersion());
+    const inA = await core.listNamespacedPod({ namespace: 'a', fieldSelector: `spec.nodeName=${node}` });
+    expect(inA.items.map((p) => p.metadata?.name)).toEqual([`p1-${n}`]);
+    const unsupported = await failure(core.listNamespacedPod({ namespace: 'a', fieldSelector: 'spec.bogus=1' }));
+    expect(unsupported).toEqual({ code: 400, reason: 'BadRequest', statusCode: 400 });
+  });
+
+  it('nodes are listed by label selectors (=, !=, in, notin, exists, !exists)', async () => {
+    const names = async (labelSelector: string) =>
+      (await core.listNode({ labelSelector })).items.map((x) => x.metadata?.name).filter((x) => x === node);
+    expect(await names(`case=${n}`)).toEqual([node]);
+    expect(await names(`case==${n},topology.kubernetes.io/zone=ap-guangzhou-3`)).toEqual([node]);
+    expect(await names(`case!=${n}`)).toEqual([]);
+    expect(await names(`case in (${n}, other)`)).toEqual([node]);
+    expect(await names(`case notin (${n})`)).toEqual([]);
+    expect(await names('case')).toEqual([node]);
+    expect(await names('!case')).toEqual([]);
+    expect((await failure(core.listNode({ labelSelector: 'case in (' }))).code).toBe(400);
+  });
+
+  it('an Event created with createNamespacedEvent is listed by its involvedObject', async () => {
+    const pod = await core.createNamespacedPod({ namespace: 'default', body: makePod('default', `ev-${n}`) });
+    const involvedObject = { kind: 'Pod', namespace: 'default', name: `ev-${n}`, uid: pod.metadata?.uid };
+    await core.createNamespacedEvent({
+      namespace: 'default',
+      body: {
+        metadata: { generateName: `ev-${n}.` },
+        involvedObject,
+        reason: 'EniIpExhausted',
+        message: 'no free address in subnet-1',
+        type: 'Warning',
+        source: { component: 'eni-ipamd' },
+      },
+    });
+    const list = await core.listNamespacedEvent({
+      namespace: 'default',
+      fieldSelector: `involvedObject.name=ev-${n},involvedObject.uid=${pod.metadata?.uid},type=Warning`,
+    });
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({ reason: 'EniIpExhausted', involvedObject });
+    expect(list.items[0]?.metadata?.name).toMatch(new RegExp(`^ev-${n}\\.[a-z0-9]{5}$`));
+  });
+
+  it('StatefulSets are served under apps/v1 and own their pods', async () => {
+    const apps = api.kubeConfig().makeApiClient(AppsV1Api);
+    const sts = await apps.createNamespacedStatefulSet({
+      namespace: 'default',
+      body: makeStatefulSet('default', `web${n}`),
+    });
+    const uid = sts.metadata?.uid as string;
+    const pod = makePod('default', `web${n}-0`, { node, ownerStatefulSet: { name: `web${n}`, uid } });
+    await core.createNamespacedPod({ namespace: 'default', body: pod });
+    const back = await core.readNamespacedPod({ namespace: 'default', name: `web${n}-0` });
+    expect(back.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'StatefulSet', name: `web${n}`, uid });
+    expect((await apps.readNamespacedStatefulSet({ namespace: 'default', name: `web${n}` })).spec?.replicas).toBe(1);
+  });
+
+  it('an injected fault fails the matching request once with the given Status', async () => {
+    const fault = api.injectFault({ method: 'PATCH', resource: 'nodes', subresource: 'status', code: 429 });
+    const body = { status: { capacity: { pods: '3' } } };
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    expect(await failure(core.patchNodeStatus({ name: node, body }, merge))).toEqual({
+      code: 429,
+      reason: 'TooManyRequests',
+      statusCode: 429,
+    });
+    expect(fault.hits).toBe(1);
+    expect((await core.patchNodeStatus({ name: node, body }, merge)).status?.capacity?.pods).toBe('3');
+  });
+});
+
+describe('bearer-token authentication', () => {
+  it('accepts the configured token and answers 401 without it', async () => {
+    const secured = await startFakeApiServer({ token: 's3cret' });
+    try {
+      await secured.kubeConfig().makeApiClient(CoreV1Api).listNode();
+      const anonymous = new KubeConfig();
+      anonymous.loadFromOptions({
+        // client-node refuses plain http unless skipTLSVerify is set.
+        clusters: [{ name: 'c', server: secured.url, skipTLSVerify: true }],
+        users: [{ name: 'u' }],
+        contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+        currentContext: 'x',
+      });
+      const err = await anonymous
+        .makeApiClient(CoreV1Api)
+        .listNode()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiException);
+      expect((err as ApiException<unknown>).code).toBe(401);
+    } finally {
+      await secured.close();
+    }
+  });
+});
