@@ -139,7 +139,7 @@ describe('informers from @kubernetes/client-node against the fake apiserver', ()
     expect(rec.errors).toEqual([]);
   });
 
-  it('a pod informer with a spec.nodeName field selector sees only its node, including pods leaving the selection', async () => {
+  it('a pod informer with a spec.nodeName field selector sees only the pods of its node', async () => {
     api = await startFakeApiServer();
     api.create('pods', makePod('default', 'p-mine', { node: 'n1' }));
     api.create('pods', makePod('default', 'p-other', { node: 'n2' }));
@@ -164,6 +164,30 @@ describe('informers from @kubernetes/client-node against the fake apiserver', ()
     await waitFor(() => rec.names('delete').includes('p-mine'), { what: 'delete of p-mine' });
     expect(rec.names('add')).toEqual(['p-mine', 'p-new']);
     expect(watchRequests('pods')[0]?.query.fieldSelector).toBe(fieldSelector);
+  });
+
+  it('a label-selected node informer sees a node leave the selection as delete and come back as add', async () => {
+    api = await startFakeApiServer();
+    api.create('nodes', makeNode('in', { zone: 'z1', labels: { pool: 'eni' } }));
+    api.create('nodes', makeNode('out', { zone: 'z1' }));
+    const kc = api.kubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    const labelSelector = 'pool=eni';
+    const informer = makeInformer(
+      kc,
+      '/api/v1/nodes',
+      () => core.listNode({ labelSelector }),
+      labelSelector,
+    ) as Informer<V1Node> & ListWatch<V1Node>;
+    const rec = await record(informer);
+    stops.push(rec.stop);
+    await waitFor(() => api.openWatchCount('nodes') === 1, { what: 'the watch' });
+
+    api.patch('nodes', 'in', { metadata: { labels: { pool: null } } }); // rv 3: leaves
+    api.patch('nodes', 'out', { metadata: { labels: { pool: 'eni' } } }); // rv 4: joins
+    await waitFor(() => rec.seen.length === 3, { what: 'three events' });
+    expect(rec.seen).toEqual(['add:in@1', 'delete:in@3', 'add:out@4']);
+    expect(informer.list().map((x) => x.metadata?.name)).toEqual(['out']);
   });
 
   it('a raw watch with allowWatchBookmarks gets BOOKMARK events carrying the latest resourceVersion', async () => {
