@@ -139,8 +139,15 @@ describe('typed client calls against the fake apiserver', () => {
     expect(err.code).toBe(409);
     await core.readNode({ name: node });
     const uid = api.get('nodes', node).metadata.uid;
-    await core.deleteNode({ name: node, body: { preconditions: { uid } } });
+    const status = await core.deleteNode({ name: node, body: { preconditions: { uid } } });
+    expect(status).toMatchObject({ kind: 'Status', status: 'Success', details: { name: node, kind: 'nodes', uid } });
     expect((await failure(core.readNode({ name: node }))).code).toBe(404);
+  });
+
+  it('deleting a pod answers with the pod, carrying the resourceVersion of its DELETED event', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: makePod('default', `del-${n}`, { node }) });
+    const gone = await core.deleteNamespacedPod({ namespace: 'default', name: `del-${n}` });
+    expect(gone).toMatchObject({ kind: 'Pod', metadata: { name: `del-${n}`, resourceVersion: api.resourceVersion() } });
   });
 
   it('pods are listed by spec.nodeName, per namespace and across namespaces', async () => {
@@ -241,6 +248,24 @@ describe('bearer-token authentication', () => {
       expect((err as ApiException<unknown>).code).toBe(401);
     } finally {
       await secured.close();
+    }
+  });
+});
+
+describe('request log', () => {
+  it('keeps the latest requestLogLimit requests', async () => {
+    const small = await startFakeApiServer({ requestLogLimit: 2 });
+    try {
+      const c = small.kubeConfig().makeApiClient(CoreV1Api);
+      await c.listNode();
+      await c.listNamespacedPod({ namespace: 'a' });
+      await c.listNamespacedConfigMap({ namespace: 'b' });
+      expect(small.requests.map((r) => r.path)).toEqual([
+        '/api/v1/namespaces/a/pods',
+        '/api/v1/namespaces/b/configmaps',
+      ]);
+    } finally {
+      await small.close();
     }
   });
 });

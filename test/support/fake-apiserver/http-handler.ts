@@ -26,6 +26,8 @@ export type HandlerContext = {
   readonly faults: Faults;
   readonly openWatches: Set<OpenWatch>;
   readonly requests: RecordedRequest[];
+  /** The oldest recorded requests are dropped beyond this many. */
+  readonly requestLogLimit: number;
   readonly token: string | undefined;
   readonly bookmarkIntervalMs: number;
   readonly defaultWatchTimeoutSeconds: number | undefined;
@@ -198,7 +200,15 @@ const serveResource = async (
       if (status) throw methodNotAllowed(method);
       const options = deleteOptionsSchema.safeParse(body);
       if (!options.success) throw badRequest('malformed DeleteOptions');
-      return sendJson(res, 200, ctx.store.delete(def, namespace, name, options.data));
+      const gone = ctx.store.delete(def, namespace, name, options.data);
+      if (def.returnsDeletedObject) return sendJson(res, 200, gone);
+      return sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, ...(def.group ? { group: def.group } : {}), kind: def.plural, uid: gone.metadata.uid },
+      });
     }
     default:
       throw methodNotAllowed(method);
@@ -211,6 +221,8 @@ export const handleRequest = async (ctx: HandlerContext, req: IncomingMessage, r
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const body = await readBody(req);
+    if (ctx.requests.length >= ctx.requestLogLimit)
+      ctx.requests.splice(0, ctx.requests.length - ctx.requestLogLimit + 1);
     ctx.requests.push({
       method,
       path: url.pathname,

@@ -37,6 +37,11 @@ export type ResourceDef = {
   readonly namespaced: boolean;
   /** True when `.status` is a subresource: written only through `/status`, ignored on the main resource. */
   readonly hasStatus: boolean;
+  /**
+   * DELETE answers with the deleted object (true, as for pods and namespaces) or with a
+   * `Status{status: 'Success'}` (false or absent, the registry default, as for nodes and configmaps).
+   */
+  readonly returnsDeletedObject?: boolean;
   /** Field selectors beyond `metadata.name` and `metadata.namespace`, which every resource accepts. */
   readonly fields: Readonly<Record<string, FieldGetter>>;
 };
@@ -82,24 +87,47 @@ const eventFields = {
   type: at('type'),
 };
 
-const row = (
-  group: string,
-  version: string,
-  plural: string,
-  kind: string,
-  namespaced: boolean,
-  hasStatus: boolean,
-  fields: Record<string, FieldGetter> = {},
-): ResourceDef => ({ group, version, plural, kind, namespaced, hasStatus, fields });
+const core = { group: '', version: 'v1', fields: {} };
 
 /** The resources served by default. */
 export const defaultResources: readonly ResourceDef[] = [
-  row('', 'v1', 'namespaces', 'Namespace', false, true, { 'status.phase': at('status', 'phase') }),
-  row('', 'v1', 'nodes', 'Node', false, true, { 'spec.unschedulable': boolAt('spec', 'unschedulable') }),
-  row('', 'v1', 'pods', 'Pod', true, true, podFields),
-  row('', 'v1', 'configmaps', 'ConfigMap', true, false),
-  row('', 'v1', 'events', 'Event', true, false, eventFields),
-  row('apps', 'v1', 'statefulsets', 'StatefulSet', true, true),
+  {
+    ...core,
+    plural: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    hasStatus: true,
+    returnsDeletedObject: true,
+    fields: { 'status.phase': at('status', 'phase') },
+  },
+  {
+    ...core,
+    plural: 'nodes',
+    kind: 'Node',
+    namespaced: false,
+    hasStatus: true,
+    fields: { 'spec.unschedulable': boolAt('spec', 'unschedulable') },
+  },
+  {
+    ...core,
+    plural: 'pods',
+    kind: 'Pod',
+    namespaced: true,
+    hasStatus: true,
+    returnsDeletedObject: true,
+    fields: podFields,
+  },
+  { ...core, plural: 'configmaps', kind: 'ConfigMap', namespaced: true, hasStatus: false },
+  { ...core, plural: 'events', kind: 'Event', namespaced: true, hasStatus: false, fields: eventFields },
+  {
+    group: 'apps',
+    version: 'v1',
+    plural: 'statefulsets',
+    kind: 'StatefulSet',
+    namespaced: true,
+    hasStatus: true,
+    fields: {},
+  },
 ];
 
 /** Returns the getter for a field selector key, or undefined when the resource does not support it. */

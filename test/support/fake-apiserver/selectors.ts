@@ -82,6 +82,7 @@ export const parseLabelSelector = (selector: string): LabelRequirement[] => {
           if (t === undefined) throw fail('missing ")"');
           values.push(value(t));
         }
+        if (values.length === 0) throw fail(`for '${op}' the values set can't be empty`);
         req = { key: k, op, values };
       } else if (op === '>' || op === '<') {
         i++;

@@ -29,6 +29,8 @@ export type FakeApiServerOptions = {
   resources?: readonly ResourceDef[];
   /** Source of creationTimestamp. Default: the wall clock. */
   now?: () => Date;
+  /** Requests kept in `requests` (oldest dropped first). Default 10000. */
+  requestLogLimit?: number;
   /** Namespace of the kubeconfig context. Default `default`. */
   namespace?: string;
 };
@@ -68,7 +70,7 @@ export type FakeApiServer = {
   /** Makes matching requests fail with a Status of the given code (once by default). */
   injectFault(spec: FaultSpec): Fault;
   clearFaults(): void;
-  /** Every request received, oldest first. */
+  /** Requests received (the latest `requestLogLimit`), oldest first. */
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;
 };
@@ -106,6 +108,7 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
     faults,
     openWatches,
     requests,
+    requestLogLimit: options.requestLogLimit ?? 10_000,
     token: options.token,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     defaultWatchTimeoutSeconds: options.defaultWatchTimeoutSeconds,
