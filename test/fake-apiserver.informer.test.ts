@@ -190,6 +190,26 @@ describe('informers from @kubernetes/client-node against the fake apiserver', ()
     expect(informer.list().map((x) => x.metadata?.name)).toEqual(['out']);
   });
 
+  it('a failed watch request makes the informer emit error and stop; start() again recovers (client-node behaviour)', async () => {
+    api = await startFakeApiServer();
+    api.create('nodes', makeNode('a', { zone: 'z1' }));
+    const fault = api.injectFault({ resource: 'nodes', watch: true, code: 500 });
+    const kc = api.kubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    const informer = makeInformer(kc, '/api/v1/nodes', () => core.listNode()) as Informer<V1Node> & ListWatch<V1Node>;
+    const rec = await record(informer);
+    stops.push(rec.stop);
+
+    await waitFor(() => rec.errors.length === 1, { what: 'the error' });
+    expect(rec.errors[0]).toMatchObject({ statusCode: 500 });
+    expect(fault.hits).toBe(1);
+    expect(api.openWatchCount('nodes')).toBe(0);
+    await informer.start();
+    await waitFor(() => api.openWatchCount('nodes') === 1, { what: 'the watch after restart' });
+    api.create('nodes', makeNode('b', { zone: 'z1' }));
+    await waitFor(() => rec.names('add').includes('b'), { what: 'add of b' });
+  });
+
   it('a raw watch with allowWatchBookmarks gets BOOKMARK events carrying the latest resourceVersion', async () => {
     api = await startFakeApiServer({ bookmarkIntervalMs: 50 });
     api.create('configmaps', { metadata: { name: 'c1', namespace: 'kube-system' }, data: { k: 'v' } });
