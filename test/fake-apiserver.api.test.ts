@@ -17,6 +17,7 @@ import {
   makeNode,
   makePod,
   makeStatefulSet,
+  resource,
   startFakeApiServer,
 } from './support/index.js';
 
@@ -266,6 +267,28 @@ describe('request log', () => {
       ]);
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('the resource table', () => {
+  it('serves one more resource from one row', async () => {
+    const withServices = await startFakeApiServer({
+      resources: [resource('v1', 'Service', { namespaced: true, status: true })],
+    });
+    try {
+      const c = withServices.kubeConfig().makeApiClient(CoreV1Api);
+      await c.createNamespacedService({
+        namespace: 'kube-system',
+        body: { metadata: { name: 'ipamd' }, spec: { ports: [{ port: 80 }] } },
+      });
+      const list = await c.listNamespacedService({ namespace: 'kube-system', fieldSelector: 'metadata.name=ipamd' });
+      expect(list).toMatchObject({
+        kind: 'ServiceList',
+        items: [{ metadata: { name: 'ipamd', namespace: 'kube-system' } }],
+      });
+    } finally {
+      await withServices.close();
     }
   });
 });

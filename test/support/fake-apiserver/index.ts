@@ -9,6 +9,8 @@ export {
   type KubeObject,
   type ObjectMeta,
   type ResourceDef,
+  type ResourceRowOptions,
+  resource,
 } from './resources.js';
 export { fieldMatcher, labelMatcher, parseFieldSelector, parseLabelSelector } from './selectors.js';
 export { type FakeApiServer, type FakeApiServerOptions, type PatchOptions, startFakeApiServer } from './server.js';

@@ -87,47 +87,46 @@ const eventFields = {
   type: at('type'),
 };
 
-const core = { group: '', version: 'v1', fields: {} };
+const namespaceFields = { 'status.phase': at('status', 'phase') };
+const nodeFields = { 'spec.unschedulable': boolAt('spec', 'unschedulable') };
+
+export type ResourceRowOptions = {
+  namespaced: boolean;
+  /** Has a `/status` subresource. */
+  status: boolean;
+  returnsDeletedObject?: boolean;
+  fields?: Record<string, FieldGetter>;
+  /** Default: the lower-case kind plus `s`. */
+  plural?: string;
+};
+
+/**
+ * One row of the table, for `startFakeApiServer({ resources: [...] })` too.
+ *
+ * @example resource('v1', 'Service', { namespaced: true, status: true })
+ */
+export const resource = (apiVersion: string, kind: string, o: ResourceRowOptions): ResourceDef => {
+  const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
+  return {
+    group,
+    version,
+    kind,
+    plural: o.plural ?? `${kind.toLowerCase()}s`,
+    namespaced: o.namespaced,
+    hasStatus: o.status,
+    ...(o.returnsDeletedObject ? { returnsDeletedObject: true } : {}),
+    fields: o.fields ?? {},
+  };
+};
 
 /** The resources served by default. */
 export const defaultResources: readonly ResourceDef[] = [
-  {
-    ...core,
-    plural: 'namespaces',
-    kind: 'Namespace',
-    namespaced: false,
-    hasStatus: true,
-    returnsDeletedObject: true,
-    fields: { 'status.phase': at('status', 'phase') },
-  },
-  {
-    ...core,
-    plural: 'nodes',
-    kind: 'Node',
-    namespaced: false,
-    hasStatus: true,
-    fields: { 'spec.unschedulable': boolAt('spec', 'unschedulable') },
-  },
-  {
-    ...core,
-    plural: 'pods',
-    kind: 'Pod',
-    namespaced: true,
-    hasStatus: true,
-    returnsDeletedObject: true,
-    fields: podFields,
-  },
-  { ...core, plural: 'configmaps', kind: 'ConfigMap', namespaced: true, hasStatus: false },
-  { ...core, plural: 'events', kind: 'Event', namespaced: true, hasStatus: false, fields: eventFields },
-  {
-    group: 'apps',
-    version: 'v1',
-    plural: 'statefulsets',
-    kind: 'StatefulSet',
-    namespaced: true,
-    hasStatus: true,
-    fields: {},
-  },
+  resource('v1', 'Namespace', { namespaced: false, status: true, returnsDeletedObject: true, fields: namespaceFields }),
+  resource('v1', 'Node', { namespaced: false, status: true, fields: nodeFields }),
+  resource('v1', 'Pod', { namespaced: true, status: true, returnsDeletedObject: true, fields: podFields }),
+  resource('v1', 'ConfigMap', { namespaced: true, status: false }),
+  resource('v1', 'Event', { namespaced: true, status: false, fields: eventFields }),
+  resource('apps/v1', 'StatefulSet', { namespaced: true, status: true }),
 ];
 
 /** Returns the getter for a field selector key, or undefined when the resource does not support it. */
