@@ -212,6 +212,25 @@ describe('informers from @kubernetes/client-node against the fake apiserver', ()
     await waitFor(() => rec.names('add').includes('b'), { what: 'add of b' });
   });
 
+  it('with graceful pod deletion a pod informer sees the pod terminating, then gone after the kubelet-style delete', async () => {
+    api = await startFakeApiServer({ gracefulPodDeletion: true });
+    api.create('pods', makePod('default', 'p', { node: 'n1' }));
+    const kc = api.kubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    const informer = makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces()) as Informer<V1Pod> &
+      ListWatch<V1Pod>;
+    const rec = await record(informer);
+    stops.push(rec.stop);
+    await waitFor(() => api.openWatchCount('pods') === 1, { what: 'the watch' });
+
+    const terminating = await core.deleteNamespacedPod({ namespace: 'default', name: 'p' });
+    expect(terminating.metadata?.deletionGracePeriodSeconds).toBe(30);
+    await waitFor(() => informer.get('p', 'default')?.metadata?.deletionTimestamp, { what: 'the terminating pod' });
+    await core.deleteNamespacedPod({ namespace: 'default', name: 'p', gracePeriodSeconds: 0 });
+    await waitFor(() => rec.names('delete').includes('p'), { what: 'delete of p' });
+    expect(rec.seen).toEqual(['add:p@1', 'update:p@2', 'delete:p@3']);
+  });
+
   it('a raw watch with allowWatchBookmarks gets BOOKMARK events carrying the latest resourceVersion', async () => {
     api = await startFakeApiServer({ bookmarkIntervalMs: 50 });
     api.create('configmaps', { metadata: { name: 'c1', namespace: 'kube-system' }, data: { k: 'v' } });

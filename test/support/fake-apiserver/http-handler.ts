@@ -3,6 +3,7 @@
  * REST verbs on the resource table (list, watch, get, create, update, patch, delete).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import type { Faults } from './faults.js';
 import { deleteOptionsSchema, type ObjectStore } from './object-store.js';
 import { patchTypeOf } from './patch.js';
@@ -199,9 +200,15 @@ const serveResource = async (
     case 'DELETE': {
       if (status) throw methodNotAllowed(method);
       const options = deleteOptionsSchema.safeParse(body);
-      if (!options.success) throw badRequest('malformed DeleteOptions');
-      const gone = ctx.store.delete(def, namespace, name, options.data);
-      if (def.returnsDeletedObject) return sendJson(res, 200, gone);
+      if (!options.success) throw badRequest(`malformed DeleteOptions: ${z.prettifyError(options.error)}`);
+      const grace = query.get('gracePeriodSeconds');
+      if (grace !== null && !/^\d+$/.test(grace)) throw badRequest(`invalid gracePeriodSeconds: "${grace}"`);
+      const gone = ctx.store.delete(def, namespace, name, {
+        ...options.data,
+        ...(grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
+      });
+      // A terminating object (still there) is answered with the object, as the real registry does.
+      if (def.returnsDeletedObject || ctx.store.has(def, namespace, name)) return sendJson(res, 200, gone);
       return sendJson(res, 200, {
         kind: 'Status',
         apiVersion: 'v1',

@@ -101,6 +101,33 @@ describe('ObjectStore writes', () => {
   });
 });
 
+describe('ObjectStore deletion lifecycle', () => {
+  it('an object with a finalizer is marked by DELETE and goes when an update removes the finalizer', () => {
+    const store = newStore();
+    const seen: string[] = [];
+    store.subscribe((c) => seen.push(`${c.type}@${c.rv}`));
+    store.create(configmaps, 'ns', { metadata: { name: 'c', finalizers: ['eni-ipam/claim'] } }); // 1
+    const marked = store.delete(configmaps, 'ns', 'c'); // 2
+    expect(marked.metadata).toMatchObject({ deletionTimestamp: '2026-01-02T03:04:05Z', deletionGracePeriodSeconds: 0 });
+    expect(
+      store.patch(configmaps, 'ns', 'c', 'merge', { metadata: { deletionTimestamp: null } }).metadata.deletionTimestamp,
+    ).toBe('2026-01-02T03:04:05Z'); // clients cannot clear it: a no-op
+    store.patch(configmaps, 'ns', 'c', 'merge', { metadata: { finalizers: null } }); // 3
+    expect(store.has(configmaps, 'ns', 'c')).toBe(false);
+    expect(seen).toEqual(['ADDED@1', 'MODIFIED@2', 'DELETED@3']);
+  });
+
+  it('with graceful pod deletion, a bound pod stays terminating until deleted with gracePeriodSeconds 0', () => {
+    const store = new ObjectStore({ now: fixedClock, gracefulPodDeletion: true });
+    store.create(pods, 'ns', { metadata: { name: 'p' }, spec: { nodeName: 'n1' } });
+    expect(store.delete(pods, 'ns', 'p').metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(store.delete(pods, 'ns', 'p').metadata.resourceVersion).toBe('2');
+    expect(store.has(pods, 'ns', 'p')).toBe(true);
+    store.delete(pods, 'ns', 'p', { gracePeriodSeconds: 0 });
+    expect(store.has(pods, 'ns', 'p')).toBe(false);
+  });
+});
+
 describe('ObjectStore history', () => {
   it('changesSince replays after a resourceVersion, per resource, and 410s once the history is trimmed', () => {
     const store = newStore(3);

@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { finishedTerminating, planDeletion } from './deletion.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { apiVersionOf, type KubeObject, type ResourceDef } from './resources.js';
 import { alreadyExists, badRequest, conflict, expired, invalid, notFound } from './status.js';
@@ -28,6 +29,11 @@ export type ObjectStoreOptions = {
   now?: () => Date;
   /** Source of metadata.uid. Default: crypto.randomUUID. */
   uid?: () => string;
+  /**
+   * Pods bound to a node are deleted gracefully (marked, then removed by a delete with
+   * gracePeriodSeconds 0, as the kubelet does). Default false: pods go at once.
+   */
+  gracefulPodDeletion?: boolean;
 };
 
 /** Only the fields the store relies on are checked; the rest of an object is kept as sent. */
@@ -46,6 +52,7 @@ const objectSchema = z.looseObject({
 export const deleteOptionsSchema = z
   .looseObject({
     preconditions: z.object({ uid: z.string().optional(), resourceVersion: z.string().optional() }).optional(),
+    gracePeriodSeconds: z.number().int().nonnegative().optional(),
   })
   .optional();
 export type DeleteOptions = z.infer<typeof deleteOptionsSchema>;
@@ -73,11 +80,13 @@ export class ObjectStore {
   private readonly historyLimit: number;
   private readonly now: () => Date;
   private readonly uid: () => string;
+  private readonly gracefulPods: boolean;
 
   constructor(options: ObjectStoreOptions = {}) {
     this.historyLimit = options.historyLimit ?? 1000;
     this.now = options.now ?? (() => new Date());
     this.uid = options.uid ?? (() => crypto.randomUUID());
+    this.gracefulPods = options.gracefulPodDeletion ?? false;
   }
 
   /** The latest resourceVersion handed out (0 before any write). */
@@ -89,6 +98,10 @@ export class ObjectStore {
   list(def: ResourceDef, namespace?: string): KubeObject[] {
     const all = [...(this.objects.get(def)?.entries() ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return all.map(([, o]) => o).filter((o) => namespace === undefined || o.metadata.namespace === namespace);
+  }
+
+  has(def: ResourceDef, namespace: string | undefined, name: string): boolean {
+    return this.objects.get(def)?.has(keyOf(namespace, name)) ?? false;
   }
 
   get(def: ResourceDef, namespace: string | undefined, name: string): KubeObject {
@@ -144,7 +157,10 @@ export class ObjectStore {
     return this.replace(def, existing, applyPatch(type, existing, patch, def.plural), status);
   }
 
-  /** Deletes at once (no graceful deletion, no finalizers); the DELETED change carries a new resourceVersion. */
+  /**
+   * DELETE: removes the object (a DELETED change with a new resourceVersion), or only marks it
+   * terminating when it has finalizers or is a pod deleted gracefully (see ./deletion.ts).
+   */
   delete(def: ResourceDef, namespace: string | undefined, name: string, options?: DeleteOptions): KubeObject {
     const existing = this.get(def, namespace, name);
     const pre = options?.preconditions;
@@ -162,7 +178,19 @@ export class ObjectStore {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
       );
     }
-    return this.commit(def, 'DELETED', structuredClone(existing), existing);
+    const plan = planDeletion({
+      def,
+      existing,
+      gracePeriodSeconds: options?.gracePeriodSeconds,
+      gracefulPods: this.gracefulPods,
+      now: this.now(),
+    });
+    if (plan.kind === 'unchanged') return existing;
+    if (plan.kind === 'remove') return this.commit(def, 'DELETED', structuredClone(existing), existing);
+    const marked = structuredClone(existing);
+    marked.metadata.deletionTimestamp = plan.deletionTimestamp;
+    marked.metadata.deletionGracePeriodSeconds = plan.deletionGracePeriodSeconds;
+    return this.commit(def, 'MODIFIED', marked, existing);
   }
 
   /** Changes to one resource after `fromRv`, oldest first; 410 Expired when history no longer reaches back that far. */
@@ -218,8 +246,13 @@ export class ObjectStore {
         else next.status = structuredClone(existing.status);
       }
       // System-owned metadata cannot be changed by a client.
-      const { uid, creationTimestamp, generation, namespace } = existing.metadata;
+      const { uid, creationTimestamp, generation, namespace, deletionTimestamp, deletionGracePeriodSeconds } =
+        existing.metadata;
       next.metadata = { ...next.metadata, name, uid, creationTimestamp, generation };
+      next.metadata.deletionTimestamp = deletionTimestamp;
+      next.metadata.deletionGracePeriodSeconds = deletionGracePeriodSeconds;
+      if (deletionTimestamp === undefined) delete next.metadata.deletionTimestamp;
+      if (deletionGracePeriodSeconds === undefined) delete next.metadata.deletionGracePeriodSeconds;
       if (namespace !== undefined) next.metadata.namespace = namespace;
       else delete next.metadata.namespace;
     }
@@ -231,7 +264,8 @@ export class ObjectStore {
     if (!status && !isDeepStrictEqual(specOf(next), specOf(existing))) {
       next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
-    return this.commit(def, 'MODIFIED', next, existing);
+    // Removing the last finalizer of a terminating object deletes it, in the same write.
+    return this.commit(def, finishedTerminating(next) ? 'DELETED' : 'MODIFIED', next, existing);
   }
 
   private commit(def: ResourceDef, type: ChangeType, object: KubeObject, prev?: KubeObject): KubeObject {

@@ -29,6 +29,8 @@ export type FakeApiServerOptions = {
   resources?: readonly ResourceDef[];
   /** Source of creationTimestamp. Default: the wall clock. */
   now?: () => Date;
+  /** Pods bound to a node are marked terminating by DELETE and removed by a DELETE with gracePeriodSeconds 0. Default false. */
+  gracefulPodDeletion?: boolean;
   /** Requests kept in `requests` (oldest dropped first). Default 10000. */
   requestLogLimit?: number;
   /** Namespace of the kubeconfig context. Default `default`. */
@@ -55,7 +57,13 @@ export type FakeApiServer = {
   update<T extends object = KubeObject>(resource: string, object: T): T;
   updateStatus<T extends object = KubeObject>(resource: string, object: T): T;
   patch<T extends object = KubeObject>(resource: string, name: string, patch: unknown, options?: PatchOptions): T;
-  delete<T extends object = KubeObject>(resource: string, name: string, namespace?: string): T;
+  /** As DELETE; `gracePeriodSeconds: 0` finishes a graceful pod deletion (what the kubelet sends). */
+  delete<T extends object = KubeObject>(
+    resource: string,
+    name: string,
+    namespace?: string,
+    options?: { gracePeriodSeconds?: number },
+  ): T;
   /** The latest resourceVersion, as a string. */
   resourceVersion(): string;
 
@@ -98,6 +106,7 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
   const store = new ObjectStore({
     ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
     ...(options.now ? { now: options.now } : {}),
+    gracefulPodDeletion: options.gracefulPodDeletion ?? false,
   });
   const faults = new Faults();
   const openWatches = new Set<OpenWatch>();
@@ -172,9 +181,9 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
       const ns = def.namespaced ? (opts.namespace ?? 'default') : undefined;
       return out(store.patch(def, ns, name, opts.type ?? 'merge', patch, opts.status ?? false));
     },
-    delete: (resource, name, namespace) => {
+    delete: (resource, name, namespace, opts) => {
       const def = byPlural(resources, resource);
-      return out(store.delete(def, def.namespaced ? (namespace ?? 'default') : undefined, name));
+      return out(store.delete(def, def.namespaced ? (namespace ?? 'default') : undefined, name, opts));
     },
     resourceVersion: () => String(store.resourceVersion()),
     compact: () => store.compact(),
