@@ -292,3 +292,27 @@ describe('the resource table', () => {
     }
   });
 });
+
+describe('discovery', () => {
+  it('lists the served groups and resources, as kubectl expects', async () => {
+    const get = async (path: string) => (await fetch(`${api.url}${path}`)).json();
+    expect(await get('/api')).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    expect(await get('/apis')).toMatchObject({
+      kind: 'APIGroupList',
+      groups: [{ name: 'apps', preferredVersion: { version: 'v1' } }],
+    });
+    const core = (await get('/api/v1')) as { resources: Array<{ name: string; namespaced: boolean }> };
+    expect(core.resources).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'nodes', namespaced: false }),
+        expect.objectContaining({ name: 'nodes/status' }),
+        expect.objectContaining({ name: 'events', namespaced: true }),
+      ]),
+    );
+    expect(await get('/apis/apps/v1')).toMatchObject({
+      groupVersion: 'apps/v1',
+      resources: [{ name: 'statefulsets' }, { name: 'statefulsets/status' }],
+    });
+    expect((await fetch(`${api.url}/apis/nope/v1`)).status).toBe(404);
+  });
+});

@@ -231,6 +231,44 @@ describe('informers from @kubernetes/client-node against the fake apiserver', ()
     expect(rec.seen).toEqual(['add:p@1', 'update:p@2', 'delete:p@3']);
   });
 
+  it('a ConfigMap informer narrowed by metadata.name follows only the ipamd ConfigMap', async () => {
+    api = await startFakeApiServer();
+    const cm = (name: string, subnets: string) => ({
+      metadata: { name, namespace: 'kube-system' },
+      data: { TKE_ENI_IPAMD_SUBNET_ID: subnets, TKE_ENI_IPAMD_VPC_ID: 'vpc-1' },
+    });
+    api.create('configmaps', cm('tke-eni-ipamd', 'subnet-a'));
+    api.create('configmaps', cm('other', 'subnet-x'));
+    const kc = api.kubeConfig();
+    const core = kc.makeApiClient(CoreV1Api);
+    const fieldSelector = 'metadata.name=tke-eni-ipamd';
+    const informer = new ListWatch(
+      '/api/v1/namespaces/kube-system/configmaps',
+      new Watch(kc),
+      () => core.listNamespacedConfigMap({ namespace: 'kube-system', fieldSelector }),
+      false,
+      undefined,
+      fieldSelector,
+    );
+    const seen: string[] = [];
+    informer.on('change', (o) => seen.push(`${o.metadata?.name}:${o.data?.TKE_ENI_IPAMD_SUBNET_ID}`));
+    await informer.start();
+    stops.push(async () => {
+      informer.on('error', () => {});
+      await informer.stop();
+    });
+    await waitFor(() => api.openWatchCount('configmaps') === 1, { what: 'the watch' });
+    api.patch('configmaps', 'other', { data: { TKE_ENI_IPAMD_SUBNET_ID: 'subnet-y' } }, { namespace: 'kube-system' });
+    api.patch(
+      'configmaps',
+      'tke-eni-ipamd',
+      { data: { TKE_ENI_IPAMD_SUBNET_ID: 'subnet-a:subnet-b' } },
+      { namespace: 'kube-system' },
+    );
+    await waitFor(() => seen.length === 2, { what: 'the update' });
+    expect(seen).toEqual(['tke-eni-ipamd:subnet-a', 'tke-eni-ipamd:subnet-a:subnet-b']);
+  });
+
   it('a raw watch with allowWatchBookmarks gets BOOKMARK events carrying the latest resourceVersion', async () => {
     api = await startFakeApiServer({ bookmarkIntervalMs: 50 });
     api.create('configmaps', { metadata: { name: 'c1', namespace: 'kube-system' }, data: { k: 'v' } });

@@ -2,6 +2,7 @@
  * Runs the fake apiserver as its own process, for the demo and for poking at it with kubectl:
  *
  *   node --import tsx test/support/fake-apiserver/main.ts --kubeconfig /tmp/kc.json [--port N] [--token T]
+ *        [--bookmark-interval-ms MS] [--graceful-pod-deletion]
  *   KUBECONFIG=/tmp/kc.json kubectl get nodes
  *
  * Prints one JSON line `{"url":..., "pid":..., "kubeconfig":...}` on stdout once it listens, and
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     token: { type: 'string' },
     kubeconfig: { type: 'string' },
     'bookmark-interval-ms': { type: 'string', default: '5000' },
+    'graceful-pod-deletion': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -31,6 +33,7 @@ if (!Number.isInteger(bookmarkIntervalMs) || bookmarkIntervalMs <= 0) {
 const api = await startFakeApiServer({
   port,
   bookmarkIntervalMs,
+  gracefulPodDeletion: values['graceful-pod-deletion'],
   ...(values.token ? { token: values.token } : {}),
 });
 if (values.kubeconfig) await writeFile(values.kubeconfig, api.kubeConfigText(), { mode: 0o600 });
