@@ -316,3 +316,38 @@ describe('discovery', () => {
     expect((await fetch(`${api.url}/apis/nope/v1`)).status).toBe(404);
   });
 });
+
+describe('HTTP edge cases answer with a Status and change nothing', () => {
+  const call = async (method: string, path: string, body?: string, contentType = 'application/json') => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      ...(body !== undefined ? { body, headers: { 'Content-Type': contentType } } : {}),
+    });
+    const status = (await res.json()) as { kind?: string; reason?: string; code?: number };
+    expect(status).toMatchObject({ kind: 'Status', status: 'Failure', code: res.status });
+    return `${res.status} ${status.reason}`;
+  };
+
+  it.each([
+    { method: 'GET', path: '/api/v1/nodes?watch=true&resourceVersion=abc', want: '400 BadRequest' },
+    { method: 'GET', path: '/api/v1/nodes?watch=true&labelSelector=a%20in%20(', want: '400 BadRequest' },
+    { method: 'GET', path: '/api/v1/nodes?watch=true&timeoutSeconds=-1', want: '400 BadRequest' },
+    { method: 'GET', path: '/api/v1/widgets', want: '404 NotFound' },
+    { method: 'GET', path: '/api/v1/namespaces/default/configmaps/x/status', want: '404 NotFound' },
+    { method: 'POST', path: '/api/v1/pods', body: '{"metadata":{"name":"p"}}', want: '405 MethodNotAllowed' },
+    { method: 'POST', path: '/api/v1/nodes', body: '{not json', want: '400 BadRequest' },
+    { method: 'POST', path: '/api/v1/nodes?dryRun=All', body: '{"metadata":{"name":"dry"}}', want: '400 BadRequest' },
+    { method: 'PUT', path: '/api/v1/nodes/absent', body: '{"metadata":{"name":"absent"}}', want: '404 NotFound' },
+    { method: 'DELETE', path: '/api/v1/nodes/absent', want: '404 NotFound' },
+  ])('$method $path -> $want', async ({ method, path, body, want }) => {
+    const rv = api.resourceVersion();
+    expect(await call(method, path, body)).toBe(want);
+    expect(api.resourceVersion()).toBe(rv);
+  });
+
+  it('a PATCH with an unknown content type is 415; a body over 3 MiB is 413', async () => {
+    expect(await call('PATCH', `/api/v1/nodes/${node}`, '{}', 'application/json')).toBe('415 UnsupportedMediaType');
+    const big = JSON.stringify({ metadata: { name: 'big', annotations: { a: 'x'.repeat(3 * 1024 * 1024) } } });
+    expect(await call('POST', '/api/v1/nodes', big)).toBe('413 RequestEntityTooLarge');
+  });
+});
