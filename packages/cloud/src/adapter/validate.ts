@@ -24,10 +24,9 @@ export const tag = z.object({ key: z.string().min(1).max(127), value: z.string()
 /** Addresses per assign request: the port batches by 10, an ENI holds at most a few dozen. */
 export const MAX_ASSIGN_COUNT = 100;
 
-const codeFor = (path: PropertyKey[]): IpamErrorCode => {
-  const last = String(path.at(-1) ?? '');
-  if (last === 'subnetId') return 'InvalidSubnetId';
-  if (last === 'ips' || typeof path.at(-1) === 'number') return 'InvalidIp';
+const codeFor = (path: PropertyKey[], what: string): IpamErrorCode => {
+  if (path.includes('subnetId') || what === 'describeSubnets') return 'InvalidSubnetId';
+  if (path.includes('ips')) return 'InvalidIp';
   return 'InvalidInput';
 };
 
@@ -37,7 +36,7 @@ export const check = <T>(schema: z.ZodType<T>, value: unknown, what: string): T 
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const path = issue?.path ?? [];
-  throw new IpamError(codeFor(path), `${what}: ${path.join('.') || 'value'}: ${issue?.message ?? 'invalid'}`, {
+  throw new IpamError(codeFor(path, what), `${what}: ${path.join('.') || 'value'}: ${issue?.message ?? 'invalid'}`, {
     field: path.join('.'),
   });
 };

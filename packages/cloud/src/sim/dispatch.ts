@@ -98,6 +98,17 @@ const run = <A extends SimAction>(model: VpcModel, action: A, params: ActionPara
   return fail('InvalidAction', `The action \`${action}\` is not supported.`);
 };
 
+const ENI_FILTERS = new Set([
+  'vpc-id',
+  'subnet-id',
+  'network-interface-id',
+  'attachment.instance-id',
+  'network-interface-name',
+  'address-ip',
+  'tag-key',
+  'is-primary',
+]);
+
 const eniMatches = (e: SimEni, name: string, values: readonly string[]): boolean => {
   if (name.startsWith('tag:')) {
     const key = name.slice(4);
@@ -128,6 +139,9 @@ const eniMatches = (e: SimEni, name: string, values: readonly string[]): boolean
 const describeEnis = (model: VpcModel, p: ActionParams<'DescribeNetworkInterfaces'>): Fields => {
   if (p.NetworkInterfaceIds && p.Filters)
     fail('InvalidParameterConflict', 'NetworkInterfaceIds and Filters cannot be given together.');
+  for (const f of p.Filters ?? [])
+    if (!f.Name.startsWith('tag:') && !ENI_FILTERS.has(f.Name))
+      fail('InvalidParameter.FilterInvalidKey', `The filter \`${f.Name}\` is not supported.`);
   let list = Object.values(model.state.enis);
   if (p.NetworkInterfaceIds) list = list.filter((e) => p.NetworkInterfaceIds?.includes(e.eniId));
   for (const f of p.Filters ?? []) list = list.filter((e) => eniMatches(e, f.Name, f.Values));
