@@ -94,13 +94,13 @@ export class FakeTimer implements Timer {
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
     for (;;) {
+      await flushMicrotasks(); // let pending continuations register their sleeps first
       this.sleepers.sort((a, b) => a.at - b.at);
       const next = this.sleepers[0];
       if (!next || next.at > end) break;
       this.sleepers.shift();
       this.t = next.at;
       next.resolve();
-      await flushMicrotasks();
     }
     this.t = end;
     await flushMicrotasks();
