@@ -5,7 +5,11 @@
 import { type IpamError, isIpamError } from '@eni-ipam/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VpcSimulator } from '../sim/server.js';
-import { adapterFor, startTestSimulator, TEST_VPC } from '../testing/index.js';
+import { adapterFor, startTestSimulator, TEST_CREDENTIALS, TEST_VPC } from '../testing/index.js';
+
+/** Temporary credentials: the session token must come along as X-TC-Token. */
+const TEMP_CREDENTIALS = { secretId: 'AKIDtemporary', secretKey: 'temp-key', token: 'session-token-1' };
+
 import type { TencentVpcApi } from './tencent-vpc-api.js';
 
 let sim: VpcSimulator;
@@ -32,7 +36,7 @@ const create = (subnetId = PODS, tags: { key: string; value: string }[] = []) =>
   api.createEni({ clientToken: token('create'), vpcId: TEST_VPC, subnetId, name: 'eni-ipam-test', tags });
 
 beforeAll(async () => {
-  sim = await startTestSimulator();
+  sim = await startTestSimulator({ credentials: [TEST_CREDENTIALS, TEMP_CREDENTIALS] });
   api = adapterFor(sim);
 });
 afterAll(() => sim.stop());
@@ -319,6 +323,17 @@ describe('credentials', () => {
   it('an unknown secret id is refused (AuthFailure.SecretIdNotFound)', async () => {
     const bad = adapterFor(sim, { credentials: { secretId: 'AKIDother', secretKey: 'x' } });
     await rejectsWith(bad.describeInstanceLimits(INS), 'CloudPermanent', 'AuthFailure.SecretIdNotFound');
+  });
+
+  it('temporary credentials work with their session token, and are refused without it', async () => {
+    expect(await adapterFor(sim, { credentials: TEMP_CREDENTIALS }).describeInstanceLimits(INS)).toEqual({
+      maxEnis: 4,
+      ipsPerEni: 10,
+    });
+    const noToken = adapterFor(sim, {
+      credentials: { secretId: TEMP_CREDENTIALS.secretId, secretKey: TEMP_CREDENTIALS.secretKey },
+    });
+    await rejectsWith(noToken.describeInstanceLimits(INS), 'CloudPermanent', 'AuthFailure.TokenFailure');
   });
 
   it('another region is refused (UnsupportedRegion)', async () => {

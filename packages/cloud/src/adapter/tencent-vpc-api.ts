@@ -89,6 +89,11 @@ export interface TencentVpcApiOptions {
   /** Per request, default 10 s. A timeout is an ambiguous outcome. */
   requestTimeoutMs?: number;
   rateLimits?: Partial<Record<VpcAction, BucketConfig>>;
+  /**
+   * The budget to draw from. One per process: give the same one to every adapter built in the
+   * process (or build one adapter and use `withPriority`). Default: a new one from `rateLimits`.
+   */
+  budget?: RateBudget;
   retry?: Partial<RetryPolicy>;
   /** Default 500 ms. */
   taskPollIntervalMs?: number;
@@ -129,7 +134,7 @@ export const createTencentVpcApi = (o: TencentVpcApiOptions): TencentVpcApi => {
       ...(o.connectTo ? { connectTo: o.connectTo } : {}),
       requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
     }),
-    budget: new RateBudget((a) => limits[a as VpcAction] ?? { ratePerSecond: 10, burst: 10 }, timer),
+    budget: o.budget ?? new RateBudget((a) => limits[a as VpcAction] ?? { ratePerSecond: 10, burst: 10 }, timer),
     logger: o.logger ?? createCloudLogger(),
     timer,
     random: o.random ?? Math.random,

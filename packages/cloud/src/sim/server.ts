@@ -62,6 +62,8 @@ export interface VpcSimulatorOptions {
   maxClockSkewSeconds?: number;
   /** Default 50 ms. */
   persistDebounceMs?: number;
+  /** How long settled tasks and their ClientToken records are kept; default one hour. */
+  taskRetentionMs?: number;
   now?: () => number;
 }
 
@@ -108,7 +110,7 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
   if (!loaded && opts.seed === undefined) throw new Error('startVpcSimulator: a seed is needed (no saved state found)');
   const state: SimState = loaded ?? stateFromSeed(opts.seed, new Date(now()).toISOString());
   if (opts.region) state.region = opts.region;
-  const model = new VpcModel(state);
+  const model = new VpcModel(state, opts.taskRetentionMs);
   const durations = { ...defaultTaskDurations, ...opts.taskDurations };
   const limiter = new ActionRateLimiter(opts.rateLimits === false ? {} : (opts.rateLimits ?? defaultSimRateLimits));
   const random = seededRandom(opts.randomSeed ?? 1);

@@ -121,3 +121,23 @@ describe('ClientToken idempotency (dispatch)', () => {
     ).toBe('UnsupportedOperation.IdempotentParameterMismatch');
   });
 });
+
+describe('retention', () => {
+  it('settled tasks and their ClientToken records are forgotten after the retention time; running ones are kept', () => {
+    const m = new VpcModel(stateFromSeed(testSeed(), '2026-01-01T00:00:00.000Z'), 1_000);
+    const eni = create(m);
+    const first = ctx(0);
+    dispatch(
+      m,
+      'AssignPrivateIpAddresses',
+      { NetworkInterfaceId: eni.eniId, SecondaryPrivateIpAddressCount: 1, ClientToken: 't' },
+      first,
+    );
+    const slow = ctx(0, { durations: { ...defaultTaskDurations, AttachNetworkInterface: 10 * 60_000 } });
+    m.attachEni(slow, { NetworkInterfaceId: eni.eniId, InstanceId: 'ins-00000000' });
+    m.settle(61_000);
+    expect(codeOf(() => m.task(first.requestId))).toBe('ResourceNotFound');
+    expect(Object.keys(m.state.idempotency)).toEqual([]);
+    expect(m.task(slow.requestId).status).toBe('RUNNING');
+  });
+});

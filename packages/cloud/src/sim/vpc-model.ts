@@ -32,17 +32,53 @@ export interface ModelContext {
 const MAX_IPS_PER_CALL = 10;
 
 export class VpcModel {
-  constructor(readonly state: SimState) {}
+  /** Tasks still RUNNING: settling looks at these only. */
+  private readonly running = new Set<string>();
+  private lastPrune = 0;
 
-  /** Settles every task whose time has come. Called before each action. */
+  /**
+   * @param taskRetentionMs how long settled tasks, and the ClientToken records that point at
+   *   them, are kept (so a long run's state stays small); default one hour.
+   */
+  constructor(
+    readonly state: SimState,
+    private readonly taskRetentionMs = 3_600_000,
+  ) {
+    for (const t of Object.values(state.tasks)) if (t.status === 'RUNNING') this.running.add(t.taskId);
+  }
+
+  /** Settles every task whose time has come (called before each action); true if anything changed. */
   settle(now: number): boolean {
     let changed = false;
-    for (const task of Object.values(this.state.tasks)) {
-      if (task.status !== 'RUNNING' || task.doneAt > now) continue;
+    for (const id of this.running) {
+      const task = this.state.tasks[id];
+      if (task && task.doneAt > now) continue;
+      this.running.delete(id);
+      if (!task) continue;
       this.finish(task);
       changed = true;
     }
+    if (now - this.lastPrune >= 60_000) {
+      this.lastPrune = now;
+      changed = this.prune(now - this.taskRetentionMs) || changed;
+    }
     return changed;
+  }
+
+  /** Forgets settled tasks older than `before`, their aliases and their ClientToken records. */
+  private prune(before: number): boolean {
+    const gone = new Set<string>();
+    for (const t of Object.values(this.state.tasks))
+      if (t.status !== 'RUNNING' && t.doneAt < before) {
+        gone.add(t.taskId);
+        delete this.state.tasks[t.taskId];
+      }
+    if (gone.size === 0) return false;
+    for (const [alias, id] of Object.entries(this.state.taskAliases))
+      if (gone.has(id)) delete this.state.taskAliases[alias];
+    for (const [key, rec] of Object.entries(this.state.idempotency))
+      if (gone.has(rec.taskId)) delete this.state.idempotency[key];
+    return true;
   }
 
   private finish(task: SimTask): void {
@@ -94,6 +130,7 @@ export class VpcModel {
     this.state.tasks[task.taskId] = task;
     eni.runningTask = task.taskId;
     if (task.doneAt <= ctx.now) this.finish(task);
+    else this.running.add(task.taskId);
     return task;
   }
 
