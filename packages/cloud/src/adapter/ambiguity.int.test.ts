@@ -18,7 +18,8 @@ afterEach(async () => {
 const setup = async (faults: FaultConfig) => {
   const s = await startTestSimulator();
   sim = s;
-  const api = adapterFor(s);
+  // Generous attempts: some tests lift the fault only once they have seen it fire.
+  const api = adapterFor(s, { retry: { maxAttempts: 60, baseDelayMs: 2, maxDelayMs: 40 } });
   const eni = await api.createEni({
     clientToken: 'setup',
     vpcId: TEST_VPC,

@@ -28,7 +28,7 @@ const caught = (p: Promise<unknown>) =>
 
 describe('asynchronous attach', () => {
   it('attachEni resolves only once the task reports SUCCESS (RUNNING was observed first)', async () => {
-    sim = await startTestSimulator({ taskDurations: { AttachNetworkInterface: 150 } });
+    sim = await startTestSimulator({ taskDurations: { AttachNetworkInterface: 500 } });
     const api = adapterFor(sim, { taskPollIntervalMs: 10 });
     const eni = await api.createEni({
       clientToken: 'c1',
@@ -47,7 +47,7 @@ describe('asynchronous attach', () => {
   });
 
   it('a detach during ATTACHING gets UnsupportedOperation.InvalidState, as CloudInvalidState', async () => {
-    sim = await startTestSimulator({ taskDurations: { AttachNetworkInterface: 300 } });
+    sim = await startTestSimulator({ taskDurations: { AttachNetworkInterface: 1_000 } });
     const api = adapterFor(sim, { taskPollIntervalMs: 10 });
     const eni = await api.createEni({
       clientToken: 'c1',
@@ -67,8 +67,8 @@ describe('asynchronous attach', () => {
   });
 
   it('an assign while the attach task runs meets MutexOperationTaskRunning, is retried, and succeeds', async () => {
-    sim = await startTestSimulator({ taskDurations: { AttachNetworkInterface: 100 } });
-    const api = adapterFor(sim, { retry: { maxAttempts: 30, baseDelayMs: 5, maxDelayMs: 20 } });
+    sim = await startTestSimulator({ taskDurations: { AttachNetworkInterface: 1_000 } });
+    const api = adapterFor(sim, { retry: { maxAttempts: 200, baseDelayMs: 5, maxDelayMs: 20 } });
     const eni = await api.createEni({
       clientToken: 'c1',
       vpcId: TEST_VPC,

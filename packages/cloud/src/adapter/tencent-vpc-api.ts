@@ -29,99 +29,23 @@ import {
   type UnassignIpsRequest,
   type VpcApi,
 } from '@eni-ipam/core';
-import type { Logger } from 'pino';
 import type { Filter } from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_models.js';
+import { CloudCaller, type Shared, vendorCode } from './cloud-caller.js';
 import { chunks, toEni, toSubnet } from './convert.js';
-import type { CloudCredentials } from './credentials.js';
 import { createCloudLogger } from './logger.js';
-import { mapCloudError } from './map-error.js';
-import { type BucketConfig, type Priority, RateBudget, realTimer, type Timer } from './rate-budget.js';
-import { defaultRetryPolicy, type RetryPolicy, withRetry } from './retry.js';
-import { createVpcSdkClient, type VpcSdkClient } from './sdk-client.js';
+import { defaultRateLimits, defaultTagKeys, type TencentVpcApiOptions, type VpcAction } from './options.js';
+import { type Priority, RateBudget, realTimer } from './rate-budget.js';
+import { defaultRetryPolicy } from './retry.js';
+import { createVpcSdkClient } from './sdk-client.js';
 import { check, schemas } from './validate.js';
 
-export type VpcAction =
-  | 'CreateNetworkInterface'
-  | 'AttachNetworkInterface'
-  | 'DetachNetworkInterface'
-  | 'DeleteNetworkInterface'
-  | 'AssignPrivateIpAddresses'
-  | 'UnassignPrivateIpAddresses'
-  | 'DescribeNetworkInterfaces'
-  | 'DescribeSubnets'
-  | 'DescribeNetworkInterfaceLimit'
-  | 'DescribeVpcTaskResult';
-
-/**
- * Below the documented limits (20 requests/s for most VPC actions, 100/s for
- * AssignPrivateIpAddresses), so other tools on the same account keep some room.
- */
-export const defaultRateLimits: Readonly<Record<VpcAction, BucketConfig>> = {
-  CreateNetworkInterface: { ratePerSecond: 15, burst: 15 },
-  AttachNetworkInterface: { ratePerSecond: 15, burst: 15 },
-  DetachNetworkInterface: { ratePerSecond: 15, burst: 15 },
-  DeleteNetworkInterface: { ratePerSecond: 15, burst: 15 },
-  AssignPrivateIpAddresses: { ratePerSecond: 80, burst: 80 },
-  UnassignPrivateIpAddresses: { ratePerSecond: 15, burst: 15 },
-  DescribeNetworkInterfaces: { ratePerSecond: 15, burst: 15 },
-  DescribeSubnets: { ratePerSecond: 15, burst: 15 },
-  DescribeNetworkInterfaceLimit: { ratePerSecond: 15, burst: 15 },
-  DescribeVpcTaskResult: { ratePerSecond: 15, burst: 15 },
-};
-
-/** Tag keys put on every ENI the adapter creates. */
-export interface EniTagKeys {
-  cluster: string;
-  intent: string;
-}
-
-export const defaultTagKeys: EniTagKeys = { cluster: 'eni-ipam/cluster', intent: 'eni-ipam/intent' };
-
-export interface TencentVpcApiOptions {
-  region: string;
-  credentials: CloudCredentials;
-  /** Tagged on every ENI created, with the intent id, so leaks and ambiguous creates can be found. */
-  clusterId: string;
-  /** Default `vpc.tencentcloudapi.com`. */
-  endpoint?: string;
-  /** Send every request to this host:port over HTTP, keeping the endpoint's Host and signature (the simulator). */
-  connectTo?: { host: string; port: number };
-  /** Per request, default 10 s. A timeout is an ambiguous outcome. */
-  requestTimeoutMs?: number;
-  rateLimits?: Partial<Record<VpcAction, BucketConfig>>;
-  /**
-   * The budget to draw from. One per process: give the same one to every adapter built in the
-   * process (or build one adapter and use `withPriority`). Default: a new one from `rateLimits`.
-   */
-  budget?: RateBudget;
-  retry?: Partial<RetryPolicy>;
-  /** Default 500 ms. */
-  taskPollIntervalMs?: number;
-  /** Default 120 s; a task still RUNNING after it is an ambiguous outcome. */
-  taskTimeoutMs?: number;
-  tagKeys?: Partial<EniTagKeys>;
-  logger?: Logger;
-  timer?: Timer;
-  random?: () => number;
-  /** Priority of calls made through the returned instance; default `refill`. */
-  priority?: Priority;
-}
-
-interface Shared {
-  client: VpcSdkClient;
-  budget: RateBudget;
-  logger: Logger;
-  timer: Timer;
-  random: () => number;
-  retry: RetryPolicy;
-  pollMs: number;
-  taskTimeoutMs: number;
-  tagKeys: EniTagKeys;
-  clusterId: string;
-}
-
-const retryOrAmbiguous = (e: unknown) => isIpamError(e, 'CloudRetryable') || isIpamError(e, 'CloudAmbiguous');
-const vendorCode = (e: unknown) => (isIpamError(e) ? String(e.details.vendorCode ?? '') : '');
+export {
+  defaultRateLimits,
+  defaultTagKeys,
+  type EniTagKeys,
+  type TencentVpcApiOptions,
+  type VpcAction,
+} from './options.js';
 
 export const createTencentVpcApi = (o: TencentVpcApiOptions): TencentVpcApi => {
   const timer = o.timer ?? realTimer;
@@ -148,75 +72,22 @@ export const createTencentVpcApi = (o: TencentVpcApiOptions): TencentVpcApi => {
 };
 
 export class TencentVpcApi implements VpcApi {
+  private readonly c: CloudCaller;
+  private readonly s: Shared;
+
   /** Use `createTencentVpcApi`. */
-  constructor(
-    private readonly s: Shared,
-    readonly priority: Priority,
-  ) {}
+  constructor(shared: Shared, priority: Priority) {
+    this.s = shared;
+    this.c = new CloudCaller(shared, priority);
+  }
+
+  get priority(): Priority {
+    return this.c.priority;
+  }
 
   /** The same adapter (same budget, same client) with calls queued at `priority`. */
   withPriority(priority: Priority): TencentVpcApi {
     return new TencentVpcApi(this.s, priority);
-  }
-
-  /** One SDK call through the budget; every failure comes out as an `IpamError`. */
-  private async send<T>(action: VpcAction, call: (c: VpcSdkClient) => Promise<T>): Promise<T> {
-    await this.s.budget.acquire(action, this.priority);
-    const started = this.s.timer.now();
-    try {
-      const r = await call(this.s.client);
-      this.s.logger.debug({ action, ms: this.s.timer.now() - started }, 'cloud call');
-      return r;
-    } catch (e) {
-      const err = mapCloudError(e, action);
-      this.s.logger.debug(
-        { action, code: err.code, details: err.details, ms: this.s.timer.now() - started },
-        'cloud call failed',
-      );
-      throw err;
-    }
-  }
-
-  private retrying<T>(
-    action: VpcAction,
-    fn: (attempt: number) => Promise<T>,
-    retryable = retryOrAmbiguous,
-  ): Promise<T> {
-    return withRetry(
-      async (attempt) => {
-        if (attempt > 0) this.s.logger.info({ action, attempt }, 'cloud call retried');
-        return fn(attempt);
-      },
-      { policy: this.s.retry, retryable, timer: this.s.timer, random: this.s.random },
-    );
-  }
-
-  /** Waits for an asynchronous action's task; resolves on SUCCESS. */
-  private async waitTask(action: VpcAction, taskId: string | undefined): Promise<void> {
-    if (!taskId) throw new IpamError('CloudPermanent', `${action}: no RequestId to follow`, { action });
-    const deadline = this.s.timer.now() + this.s.taskTimeoutMs;
-    for (;;) {
-      const r = await this.retrying('DescribeVpcTaskResult', () =>
-        this.send('DescribeVpcTaskResult', (c) => c.DescribeVpcTaskResult({ TaskId: taskId })),
-      );
-      if (r.Status === 'SUCCESS') return;
-      if (r.Status === 'FAILED')
-        throw new IpamError('CloudPermanent', `${action}: task ${taskId} FAILED: ${r.Output ?? ''}`, {
-          action,
-          taskId,
-          taskStatus: 'FAILED',
-        });
-      if (this.s.timer.now() >= deadline)
-        throw new IpamError(
-          'CloudAmbiguous',
-          `${action}: task ${taskId} still ${r.Status} after ${this.s.taskTimeoutMs} ms`,
-          {
-            action,
-            taskId,
-          },
-        );
-      await this.s.timer.sleep(this.s.pollMs);
-    }
   }
 
   /** Polls one ENI until `done` holds (or it is gone: undefined). */
@@ -255,13 +126,13 @@ export class TencentVpcApi implements VpcApi {
       { key: intent, value: intentId },
     ];
     let ambiguous = false;
-    const created = await this.retrying('CreateNetworkInterface', async () => {
+    const created = await this.c.retrying('CreateNetworkInterface', async () => {
       if (ambiguous) {
         const found = await this.findEniByIntent(intentId);
         if (found) return { eni: found, taskId: undefined };
       }
       try {
-        const res = await this.send('CreateNetworkInterface', (c) =>
+        const res = await this.c.send('CreateNetworkInterface', (c) =>
           c.CreateNetworkInterface({
             VpcId: r.vpcId,
             SubnetId: r.subnetId,
@@ -279,7 +150,7 @@ export class TencentVpcApi implements VpcApi {
         throw e;
       }
     });
-    if (created.taskId) await this.waitTask('CreateNetworkInterface', created.taskId);
+    if (created.taskId) await this.c.waitTask('CreateNetworkInterface', created.taskId);
     if (created.eni.state === 'AVAILABLE') return created.eni;
     const settled = await this.waitEni(created.eni.eniId, (e) => e === undefined || e.state !== 'PENDING');
     if (!settled)
@@ -291,29 +162,29 @@ export class TencentVpcApi implements VpcApi {
 
   async attachEni(req: AttachEniRequest): Promise<void> {
     const r = check(schemas.attachDetach, req, 'attachEni');
-    const res = await this.retrying('AttachNetworkInterface', () =>
-      this.send('AttachNetworkInterface', (c) =>
+    const res = await this.c.retrying('AttachNetworkInterface', () =>
+      this.c.send('AttachNetworkInterface', (c) =>
         c.AttachNetworkInterface({ NetworkInterfaceId: r.eniId, InstanceId: r.instanceId, ClientToken: r.clientToken }),
       ),
     );
-    await this.waitTask('AttachNetworkInterface', res.RequestId);
+    await this.c.waitTask('AttachNetworkInterface', res.RequestId);
   }
 
   async detachEni(req: DetachEniRequest): Promise<void> {
     const r = check(schemas.attachDetach, req, 'detachEni');
-    const res = await this.retrying('DetachNetworkInterface', () =>
-      this.send('DetachNetworkInterface', (c) =>
+    const res = await this.c.retrying('DetachNetworkInterface', () =>
+      this.c.send('DetachNetworkInterface', (c) =>
         c.DetachNetworkInterface({ NetworkInterfaceId: r.eniId, InstanceId: r.instanceId, ClientToken: r.clientToken }),
       ),
     );
-    await this.waitTask('DetachNetworkInterface', res.RequestId);
+    await this.c.waitTask('DetachNetworkInterface', res.RequestId);
   }
 
   /** DeleteNetworkInterface takes no ClientToken: after an ambiguous try, the ENI is looked at first. */
   async deleteEni(req: DeleteEniRequest): Promise<void> {
     const r = check(schemas.deleteEni, req, 'deleteEni');
     let ambiguous = false;
-    const taskId = await this.retrying('DeleteNetworkInterface', async () => {
+    const taskId = await this.c.retrying('DeleteNetworkInterface', async () => {
       if (ambiguous) {
         const [eni] = await this.describeEnis({ eniIds: [r.eniId] });
         if (!eni) return undefined;
@@ -323,7 +194,7 @@ export class TencentVpcApi implements VpcApi {
         }
       }
       try {
-        const res = await this.send('DeleteNetworkInterface', (c) =>
+        const res = await this.c.send('DeleteNetworkInterface', (c) =>
           c.DeleteNetworkInterface({ NetworkInterfaceId: r.eniId }),
         );
         return res.RequestId;
@@ -333,7 +204,7 @@ export class TencentVpcApi implements VpcApi {
         throw e;
       }
     });
-    if (taskId) await this.waitTask('DeleteNetworkInterface', taskId);
+    if (taskId) await this.c.waitTask('DeleteNetworkInterface', taskId);
   }
 
   /**
@@ -357,8 +228,8 @@ export class TencentVpcApi implements VpcApi {
     for (const [i, b] of batches.entries()) {
       const token = batches.length === 1 ? r.clientToken : `${r.clientToken}.${i}`;
       try {
-        const res = await this.retrying('AssignPrivateIpAddresses', () =>
-          this.send('AssignPrivateIpAddresses', (c) =>
+        const res = await this.c.retrying('AssignPrivateIpAddresses', () =>
+          this.c.send('AssignPrivateIpAddresses', (c) =>
             c.AssignPrivateIpAddresses({
               NetworkInterfaceId: r.eniId,
               ClientToken: token,
@@ -368,7 +239,7 @@ export class TencentVpcApi implements VpcApi {
             }),
           ),
         );
-        await this.waitTask('AssignPrivateIpAddresses', res.RequestId);
+        await this.c.waitTask('AssignPrivateIpAddresses', res.RequestId);
         out.push(...(res.PrivateIpAddressSet ?? []).map((s) => s.PrivateIpAddress ?? ''));
       } catch (e) {
         if (out.length === 0 || !isIpamError(e)) throw e;
@@ -389,7 +260,7 @@ export class TencentVpcApi implements VpcApi {
     const r = check(schemas.unassignIps, req, 'unassignIps');
     for (const batch of chunks(r.ips, 10)) {
       let ambiguous = false;
-      await this.retrying('UnassignPrivateIpAddresses', async () => {
+      await this.c.retrying('UnassignPrivateIpAddresses', async () => {
         let ips = batch;
         if (ambiguous) {
           const [eni] = await this.describeEnis({ eniIds: [r.eniId] });
@@ -397,13 +268,13 @@ export class TencentVpcApi implements VpcApi {
           if (ips.length === 0) return;
         }
         try {
-          const res = await this.send('UnassignPrivateIpAddresses', (c) =>
+          const res = await this.c.send('UnassignPrivateIpAddresses', (c) =>
             c.UnassignPrivateIpAddresses({
               NetworkInterfaceId: r.eniId,
               PrivateIpAddresses: ips.map((ip) => ({ PrivateIpAddress: ip })),
             }),
           );
-          await this.waitTask('UnassignPrivateIpAddresses', res.RequestId);
+          await this.c.waitTask('UnassignPrivateIpAddresses', res.RequestId);
         } catch (e) {
           if (isIpamError(e, 'CloudAmbiguous')) ambiguous = true;
           throw e;
@@ -433,8 +304,8 @@ export class TencentVpcApi implements VpcApi {
               ? { Filters: filters }
               : {};
       for (let offset = 0; ; ) {
-        const page = await this.retrying('DescribeNetworkInterfaces', () =>
-          this.send('DescribeNetworkInterfaces', (c) =>
+        const page = await this.c.retrying('DescribeNetworkInterfaces', () =>
+          this.c.send('DescribeNetworkInterfaces', (c) =>
             c.DescribeNetworkInterfaces({ ...base, Offset: offset, Limit: 100 }),
           ),
         );
@@ -452,8 +323,8 @@ export class TencentVpcApi implements VpcApi {
     const out: Subnet[] = [];
     for (const chunk of chunks(ids, 100)) {
       for (let offset = 0; ; ) {
-        const page = await this.retrying('DescribeSubnets', () =>
-          this.send('DescribeSubnets', (c) =>
+        const page = await this.c.retrying('DescribeSubnets', () =>
+          this.c.send('DescribeSubnets', (c) =>
             c.DescribeSubnets({ SubnetIds: chunk, Offset: String(offset), Limit: '100' }),
           ),
         );
@@ -468,8 +339,8 @@ export class TencentVpcApi implements VpcApi {
 
   async describeInstanceLimits(instanceId: string): Promise<InstanceEniLimits> {
     const id = check(schemas.instanceOrEni, instanceId, 'describeInstanceLimits');
-    const r = await this.retrying('DescribeNetworkInterfaceLimit', () =>
-      this.send('DescribeNetworkInterfaceLimit', (c) => c.DescribeNetworkInterfaceLimit({ InstanceId: id })),
+    const r = await this.c.retrying('DescribeNetworkInterfaceLimit', () =>
+      this.c.send('DescribeNetworkInterfaceLimit', (c) => c.DescribeNetworkInterfaceLimit({ InstanceId: id })),
     );
     return { maxEnis: r.EniQuantity ?? 0, ipsPerEni: r.EniPrivateIpAddressQuantity ?? 0 };
   }
