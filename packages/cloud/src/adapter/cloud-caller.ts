@@ -39,7 +39,8 @@ export class CloudCaller {
     const started = this.shared.timer.now();
     try {
       const r = await call(this.shared.client);
-      this.shared.logger.debug({ action, ms: this.shared.timer.now() - started }, 'cloud call');
+      const requestId = (r as { RequestId?: string } | undefined)?.RequestId;
+      this.shared.logger.debug({ action, requestId, ms: this.shared.timer.now() - started }, 'cloud call');
       return r;
     } catch (e) {
       const err = mapCloudError(e, action);
