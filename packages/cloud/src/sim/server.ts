@@ -28,7 +28,7 @@ import { fail, SimApiError } from './sim-error.js';
 import { type SimEni, type SimState, stateFromSeed } from './state.js';
 import { parseAuthorization, signaturesEqual, tc3Signature, utcDate } from './tc3.js';
 import { defaultTaskDurations, type ModelContext, type TaskDurations, VpcModel } from './vpc-model.js';
-import { isSimAction, parseParams } from './wire.js';
+import { isSimAction, parseParams, type SimAction } from './wire.js';
 
 export const API_VERSION = '2017-03-12';
 
@@ -140,7 +140,7 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
   };
 
   const dump = (tag?: { key: string; value: string }): SimDump => {
-    model.settle(now());
+    if (model.settle(now())) writer?.schedule();
     return {
       region: state.region,
       vpc: state.vpc,
@@ -187,7 +187,7 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
   };
 
   /** Checks the envelope: protocol, signature, version, action, region. Returns the action. */
-  const authenticate = (req: IncomingMessage, body: Buffer): string => {
+  const authenticate = (req: IncomingMessage, body: Buffer): SimAction => {
     if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/')
       fail('UnsupportedProtocol', 'Only POST / is supported by this endpoint.');
     const h = (name: string) => {
@@ -195,7 +195,8 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
       return Array.isArray(v) ? v[0] : v;
     };
     const contentType = h('content-type') ?? '';
-    if (contentType !== 'application/json') fail('InvalidParameter', 'Content-Type must be application/json.');
+    if (!/^application\/json\s*(;.*)?$/i.test(contentType))
+      fail('InvalidParameter', 'Content-Type must be application/json.');
     const auth = parseAuthorization(h('authorization') ?? '');
     if (!auth) fail('AuthFailure.SignatureFailure', 'The Authorization header is missing or malformed.');
     const tsRaw = h('x-tc-timestamp');
@@ -229,11 +230,11 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
     if (version !== API_VERSION) fail('NoSuchVersion', `The API version \`${version}\` does not exist.`);
     const action = h('x-tc-action');
     if (!action) fail('MissingParameter', 'The request is missing a required parameter `X-TC-Action`.');
-    if (!isSimAction(action ?? '')) fail('InvalidAction', `The action \`${action}\` is not supported.`);
+    if (!action || !isSimAction(action)) return fail('InvalidAction', `The action \`${action}\` is not supported.`);
     const region = h('x-tc-region');
     if (!region) fail('MissingParameter', 'The request is missing a required parameter `X-TC-Region`.');
     if (region !== state.region) fail('UnsupportedRegion', `The region \`${region}\` is not supported.`);
-    return action as string;
+    return action;
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
@@ -242,8 +243,8 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
     const answer = (fields: Record<string, unknown>) =>
       json(res, 200, { Response: { ...fields, RequestId: requestId } });
     try {
-      action = authenticate(req, body);
-      if (!isSimAction(action)) return;
+      const simAction = authenticate(req, body);
+      action = simAction;
       if (!limiter.admit(action, now()))
         fail('RequestLimitExceeded', `The request rate of ${action} exceeds its limit.`);
       const rule = ruleFor(faults, action);
@@ -262,7 +263,7 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
       } catch {
         fail('InvalidParameter', 'The request body is not valid JSON.');
       }
-      const parsed = parseParams(action, params);
+      const parsed = parseParams(simAction, params);
       const ctx: ModelContext = {
         now: now(),
         requestId,
@@ -272,7 +273,7 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
       };
       const settled = model.settle(ctx.now);
       const before = state.seq + Object.keys(state.tasks).length + Object.keys(state.taskAliases).length;
-      const fields = dispatch(model, action, parsed, ctx);
+      const fields = dispatch(model, simAction, parsed, ctx);
       const after = state.seq + Object.keys(state.tasks).length + Object.keys(state.taskAliases).length;
       if (settled || after !== before) writer?.schedule();
       if (rule.ambiguousRate && random() < rule.ambiguousRate) {
