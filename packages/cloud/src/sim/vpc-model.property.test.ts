@@ -10,7 +10,7 @@ import { SimApiError } from './sim-error.js';
 import { stateFromSeed } from './state.js';
 import { defaultTaskDurations, type ModelContext, VpcModel } from './vpc-model.js';
 
-const INSTANCES = ['ins-00000000', 'ins-00000001'];
+const INSTANCES = ['ins-00000000', 'ins-00000001'] as const;
 const SUBNETS = ['subnet-pods0001', 'subnet-tiny0001'];
 
 const op = fc.oneof(
