@@ -36,6 +36,7 @@ export const dispatch = <A extends SimAction>(
         `ClientToken \`${token}\` was used with other parameters.`,
       );
     model.state.taskAliases[ctx.requestId] = seen.taskId;
+    model.changes++;
     return seen.response;
   }
   const response = run(model, action, params, ctx);

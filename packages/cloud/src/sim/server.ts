@@ -242,6 +242,7 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
     let action = String(req.headers['x-tc-action'] ?? '(none)');
     const answer = (fields: Record<string, unknown>) =>
       json(res, 200, { Response: { ...fields, RequestId: requestId } });
+    const changesBefore = model.changes;
     try {
       const simAction = authenticate(req, body);
       action = simAction;
@@ -271,11 +272,8 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
         taskFails: rule.taskFailRate !== undefined && random() < rule.taskFailRate,
         newEniId,
       };
-      const settled = model.settle(ctx.now);
-      const before = state.seq + Object.keys(state.tasks).length + Object.keys(state.taskAliases).length;
+      model.settle(ctx.now);
       const fields = dispatch(model, simAction, parsed, ctx);
-      const after = state.seq + Object.keys(state.tasks).length + Object.keys(state.taskAliases).length;
-      if (settled || after !== before) writer?.schedule();
       if (rule.ambiguousRate && random() < rule.ambiguousRate) {
         count(action, 'Ambiguous');
         res.socket?.destroy();
@@ -287,6 +285,8 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
       const err = e instanceof SimApiError ? e : new SimApiError('InternalError', 'An internal error occurred.');
       count(action, err.code);
       answer({ Error: { Code: err.code, Message: err.message } });
+    } finally {
+      if (model.changes !== changesBefore) writer?.schedule();
     }
   };
 

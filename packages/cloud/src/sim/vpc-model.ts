@@ -35,6 +35,8 @@ export class VpcModel {
   /** Tasks still RUNNING: settling looks at these only. */
   private readonly running = new Set<string>();
   private lastPrune = 0;
+  /** Bumped on every change of state: the server persists when it moves. */
+  changes = 0;
 
   /**
    * @param taskRetentionMs how long settled tasks, and the ClientToken records that point at
@@ -74,6 +76,7 @@ export class VpcModel {
         delete this.state.tasks[t.taskId];
       }
     if (gone.size === 0) return false;
+    this.changes++;
     for (const [alias, id] of Object.entries(this.state.taskAliases))
       if (gone.has(id)) delete this.state.taskAliases[alias];
     for (const [key, rec] of Object.entries(this.state.idempotency))
@@ -82,6 +85,7 @@ export class VpcModel {
   }
 
   private finish(task: SimTask): void {
+    this.changes++;
     task.status = task.willFail ? 'FAILED' : 'SUCCESS';
     const eni = this.state.enis[task.resourceId];
     if (!eni) return;
@@ -128,6 +132,7 @@ export class VpcModel {
       ...(ips ? { ips } : {}),
     };
     this.state.tasks[task.taskId] = task;
+    this.changes++;
     eni.runningTask = task.taskId;
     if (task.doneAt <= ctx.now) this.finish(task);
     else this.running.add(task.taskId);
