@@ -116,3 +116,23 @@ describe('asynchronous attach', () => {
     expect(isIpamError(err, 'CloudAmbiguous')).toBe(true);
   });
 });
+
+describe('asynchronous create and delete', () => {
+  it('a create whose task runs returns the ENI once AVAILABLE; a delete returns once it is gone', async () => {
+    sim = await startTestSimulator({ taskDurations: { CreateNetworkInterface: 200, DeleteNetworkInterface: 200 } });
+    const api = adapterFor(sim, { taskPollIntervalMs: 10 });
+    const eni = await api.createEni({
+      clientToken: 'c1',
+      vpcId: TEST_VPC,
+      subnetId: 'subnet-pods0001',
+      name: 'n',
+      tags: [],
+    });
+    expect(eni.state).toBe('AVAILABLE');
+    const deleting = api.deleteEni({ clientToken: 'd1', eniId: eni.eniId });
+    const s = sim;
+    await until(() => s.dump().enis[0]?.state === 'DELETING');
+    await deleting;
+    expect(sim.dump().enis).toEqual([]);
+  });
+});
