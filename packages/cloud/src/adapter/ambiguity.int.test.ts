@@ -3,7 +3,7 @@
  * a create by its intent tag, a delete and an unassign (which take no ClientToken) by looking
  * at the ENI, an attach by repeating its ClientToken.
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultConfig } from '../sim/faults.js';
 import type { VpcSimulator } from '../sim/server.js';
 import { adapterFor, startTestSimulator, TEST_VPC } from '../testing/index.js';
@@ -93,5 +93,49 @@ it('throttling past the retry budget surfaces as CloudRetryable', async () => {
   await expect(api.describeSubnets(['subnet-pods0001'])).rejects.toMatchObject({
     code: 'CloudRetryable',
     details: { vendorCode: 'RequestLimitExceeded' },
+  });
+});
+
+describe('when the cloud has forgotten the ClientToken by the time of the repeat', () => {
+  /** A simulator whose clock can jump past its token retention (one second here). */
+  const forgetful = async () => {
+    let skew = 0;
+    const s = await startTestSimulator({ now: () => Date.now() + skew, taskRetentionMs: 1_000 });
+    sim = s;
+    const api = adapterFor(s, { retry: { maxAttempts: 60, baseDelayMs: 2, maxDelayMs: 40 } });
+    const eni = await api.createEni({
+      clientToken: 'setup',
+      vpcId: TEST_VPC,
+      subnetId: 'subnet-pods0001',
+      name: 'n',
+      tags: [],
+    });
+    /** Lets the first try apply and lose its answer, then forgets its token and lets the repeat through. */
+    const loseAnswerThenForget = async (action: string, run: Promise<void>) => {
+      s.setFaults({ [action]: { ambiguousRate: 1 } });
+      for (let i = 0; i < 1000 && !s.stats()[action]?.Ambiguous; i++) await new Promise((r) => setTimeout(r, 2));
+      skew += 120_000; // past the retention and the 60 s pruning period; within the 300 s signature window
+      s.setFaults({});
+      await run;
+    };
+    return { s, api, eni, loseAnswerThenForget };
+  };
+
+  it('an attach that applied is recognised from the ENI (AttachmentAlreadyExists), not failed', async () => {
+    const { s, api, eni, loseAnswerThenForget } = await forgetful();
+    const attaching = api.attachEni({ clientToken: 'att-f', eniId: eni.eniId, instanceId: 'ins-00000000' });
+    s.setFaults({ AttachNetworkInterface: { ambiguousRate: 1 } });
+    await loseAnswerThenForget('AttachNetworkInterface', attaching);
+    expect(s.dump().enis[0]).toMatchObject({ instanceId: 'ins-00000000', state: 'AVAILABLE' });
+    expect(s.stats().AttachNetworkInterface?.['UnsupportedOperation.AttachmentAlreadyExists']).toBeGreaterThan(0);
+  });
+
+  it('a detach that applied is recognised from the ENI (AttachmentNotFound), not failed', async () => {
+    const { s, api, eni, loseAnswerThenForget } = await forgetful();
+    await api.attachEni({ clientToken: 'att-1', eniId: eni.eniId, instanceId: 'ins-00000000' });
+    const detaching = api.detachEni({ clientToken: 'det-f', eniId: eni.eniId, instanceId: 'ins-00000000' });
+    await loseAnswerThenForget('DetachNetworkInterface', detaching);
+    expect(s.dump().enis[0]?.instanceId).toBeUndefined();
+    expect(s.stats().DetachNetworkInterface?.['UnsupportedOperation.AttachmentNotFound']).toBeGreaterThan(0);
   });
 });

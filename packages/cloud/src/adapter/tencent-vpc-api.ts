@@ -162,22 +162,44 @@ export class TencentVpcApi implements VpcApi {
 
   async attachEni(req: AttachEniRequest): Promise<void> {
     const r = check(schemas.attachDetach, req, 'attachEni');
-    const res = await this.c.retrying('AttachNetworkInterface', () =>
-      this.c.send('AttachNetworkInterface', (c) =>
-        c.AttachNetworkInterface({ NetworkInterfaceId: r.eniId, InstanceId: r.instanceId, ClientToken: r.clientToken }),
-      ),
-    );
-    await this.c.waitTask('AttachNetworkInterface', res.RequestId);
+    await this.attachOrDetach('AttachNetworkInterface', r, (e) => e?.instanceId === r.instanceId);
   }
 
   async detachEni(req: DetachEniRequest): Promise<void> {
     const r = check(schemas.attachDetach, req, 'detachEni');
-    const res = await this.c.retrying('DetachNetworkInterface', () =>
-      this.c.send('DetachNetworkInterface', (c) =>
-        c.DetachNetworkInterface({ NetworkInterfaceId: r.eniId, InstanceId: r.instanceId, ClientToken: r.clientToken }),
-      ),
-    );
-    await this.c.waitTask('DetachNetworkInterface', res.RequestId);
+    await this.attachOrDetach('DetachNetworkInterface', r, (e) => e !== undefined && e.instanceId === undefined);
+  }
+
+  /**
+   * Attach and detach re-send with their ClientToken after an ambiguous try. Should the cloud
+   * have forgotten the token by then, the repeat meets a state error; the ENI then says whether
+   * the first try took effect (`applied`), in which case the call succeeds once the ENI settles.
+   */
+  private async attachOrDetach(
+    action: 'AttachNetworkInterface' | 'DetachNetworkInterface',
+    r: { eniId: string; instanceId: string; clientToken: string },
+    applied: (eni: Eni | undefined) => boolean,
+  ): Promise<void> {
+    let ambiguous = false;
+    const params = { NetworkInterfaceId: r.eniId, InstanceId: r.instanceId, ClientToken: r.clientToken };
+    const taskId = await this.c.retrying(action, async () => {
+      try {
+        const res = await this.c.send(action, (c) =>
+          action === 'AttachNetworkInterface' ? c.AttachNetworkInterface(params) : c.DetachNetworkInterface(params),
+        );
+        return res.RequestId ?? '';
+      } catch (e) {
+        if (isIpamError(e, 'CloudAmbiguous')) ambiguous = true;
+        if (!ambiguous || !isIpamError(e, 'CloudInvalidState')) throw e;
+        const [eni] = await this.describeEnis({ eniIds: [r.eniId] });
+        const busy = eni?.state === 'ATTACHING' || eni?.state === 'DETACHING';
+        if (!busy && !applied(eni)) throw e;
+        const settled = await this.waitEni(r.eniId, (x) => x?.state !== 'ATTACHING' && x?.state !== 'DETACHING');
+        if (!applied(settled)) throw e;
+        return undefined;
+      }
+    });
+    if (taskId !== undefined) await this.c.waitTask(action, taskId);
   }
 
   /** DeleteNetworkInterface takes no ClientToken: after an ambiguous try, the ENI is looked at first. */
