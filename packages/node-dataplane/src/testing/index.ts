@@ -1,1 +1,2 @@
-export {};
+export * from './fake-ipamd.js';
+export * from './fake-net-ops.js';
