@@ -40,7 +40,8 @@ export const encodeResponse = (o: CniOutcome): Buffer => Buffer.from(`${o.exitCo
 export const serveCni = async (path: string, handle: (inv: CniInvocation) => Promise<CniOutcome>): Promise<Server> => {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await rm(path, { force: true });
-  const server = createServer((sock) => {
+  // allowHalfOpen: the shim half-closes to mark the end of stdin and then waits for the answer.
+  const server = createServer({ allowHalfOpen: true }, (sock) => {
     const chunks: Buffer[] = [];
     sock.on('data', (c: Buffer) => chunks.push(c));
     sock.on('error', () => sock.destroy());

@@ -62,6 +62,13 @@ export class FakeIpamd {
     n.events = [];
   }
 
+  /** Cuts every open feed stream of the node (the agent sees a broken connection). */
+  dropStreams(node: string): void {
+    const n = this.node(node);
+    for (const s of n.streams) s.destroy();
+    n.streams.clear();
+  }
+
   acks(node: string): number[] {
     return this.node(node).acks;
   }

@@ -25,6 +25,9 @@ export class FakeNetOps implements NetOps {
   /** When set, the change whose rendered op matches fails (once). */
   failOn: ((c: NetChange, netns?: string) => boolean) | undefined;
 
+  /** @param selfNetns a path that names the host model itself (like `/proc/<agent pid>/ns/net`). */
+  constructor(private readonly selfNetns = '/proc/self-agent/ns/net') {}
+
   addNetns(path: string): void {
     this.nss.set(path, { links: new Map(), routes: [] });
   }
@@ -184,7 +187,7 @@ export class FakeNetOps implements NetOps {
   }
 
   private ns(netns?: string): Ns {
-    const ns = this.nss.get(netns ?? HOST);
+    const ns = this.nss.get(netns === undefined || netns === this.selfNetns ? HOST : netns);
     if (!ns) throw new NetOpsError(`Cannot open network namespace "${netns}": No such file or directory`);
     return ns;
   }
