@@ -18,6 +18,8 @@ export interface AgentOptions {
   /** How long start() waits for ipamd's snapshot before serving CNI anyway. Default 10 s. */
   startupWaitMs?: number;
   netnsExists?: (path: string) => boolean;
+  /** A path naming the node's namespace (where exclusive ENIs return). Default: our own. */
+  selfNetns?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ export class Agent {
       host: this.host,
       ipamd,
       allocation: (id) => this.follower?.view?.allocations.get(id),
-      selfNetns: `/proc/${process.pid}/ns/net`,
+      selfNetns: this.opts.selfNetns ?? `/proc/${process.pid}/ns/net`,
     });
     const netnsExists = this.opts.netnsExists ?? existsSync;
     this.server = await serveCni(this.opts.socketPath, async (inv) => {

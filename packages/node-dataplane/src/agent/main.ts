@@ -16,6 +16,8 @@ export const AgentConfigSchema = z.object({
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   ip: z.string().default('/usr/sbin/ip'),
   nsenter: z.string().default('/usr/bin/nsenter'),
+  /** Only when the agent runs outside the node's namespace (tests): that namespace's path. */
+  hostNetns: z.string().optional(),
 });
 
 const main = async (): Promise<void> => {
@@ -30,8 +32,13 @@ const main = async (): Promise<void> => {
       node: config.node,
       token: readFileSync(config.tokenFile, 'utf8').trim(),
     }),
-    net: new Iproute2NetOps({ ip: config.ip, nsenter: config.nsenter }),
+    net: new Iproute2NetOps({
+      ip: config.ip,
+      nsenter: config.nsenter,
+      ...(config.hostNetns ? { hostNetns: config.hostNetns } : {}),
+    }),
     log,
+    ...(config.hostNetns ? { selfNetns: config.hostNetns } : {}),
   });
   await agent.start();
   const stop = () => void agent.stop().then(() => process.exit(0));

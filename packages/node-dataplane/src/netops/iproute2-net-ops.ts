@@ -7,6 +7,13 @@ export interface Iproute2Options {
   ip?: string;
   /** Absolute path of `nsenter`. Default `/usr/bin/nsenter`. */
   nsenter?: string;
+  /** Absolute path of `sysctl`, used only with `hostNetns`. Default `/usr/sbin/sysctl`. */
+  sysctl?: string;
+  /**
+   * The node's namespace when the agent runs outside it (tests, nested set-ups): every host-side
+   * operation is then done through `nsenter --net=hostNetns`. Default: the agent's own namespace.
+   */
+  hostNetns?: string;
 }
 
 interface IpAddrJson {
@@ -28,10 +35,14 @@ interface IpAddrJson {
 export class Iproute2NetOps implements NetOps {
   private readonly ip: string;
   private readonly nsenter: string;
+  private readonly sysctl: string;
+  private readonly hostNetns: string | undefined;
 
   constructor(opts: Iproute2Options = {}) {
     this.ip = opts.ip ?? '/usr/sbin/ip';
     this.nsenter = opts.nsenter ?? '/usr/bin/nsenter';
+    this.sysctl = opts.sysctl ?? '/usr/sbin/sysctl';
+    this.hostNetns = opts.hostNetns;
   }
 
   async links(netns?: string): Promise<Link[]> {
@@ -68,22 +79,28 @@ export class Iproute2NetOps implements NetOps {
   async apply(changes: readonly NetChange[], netns?: string): Promise<void> {
     if (changes.length === 0) return;
     const lines = changes.map((c) => renderChange(c).join(' '));
-    await this.run(['-batch', '-'], netns, `${lines.join('\n')}\n`);
+    await this.run(['-batch', '-'], netns ?? this.hostNetns, `${lines.join('\n')}\n`);
   }
 
   async setSysctl(key: string, value: string): Promise<void> {
     if (!/^[a-z0-9_.-]+$/i.test(key)) throw new NetOpsError(`bad sysctl key ${key}`);
-    await writeFile(`/proc/sys/${key.replaceAll('.', '/')}`, value);
+    if (!this.hostNetns) return writeFile(`/proc/sys/${key.replaceAll('.', '/')}`, value);
+    // /proc/sys/net follows the opener's netns, so the write must happen inside the node's.
+    await this.exec(this.nsenter, [`--net=${this.hostNetns}`, this.sysctl, '-q', '-w', `${key}=${value}`], 'sysctl');
   }
 
-  private run(args: string[], netns?: string, stdin?: string): Promise<string> {
+  private run(args: string[], netns = this.hostNetns, stdin?: string): Promise<string> {
     const [cmd, argv] = netns ? [this.nsenter, [`--net=${netns}`, this.ip, ...args]] : [this.ip, args];
+    return this.exec(cmd, argv, `ip ${args.join(' ')}${netns ? ` in ${netns}` : ''}`, stdin);
+  }
+
+  private exec(cmd: string, argv: string[], what: string, stdin?: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(cmd, argv, { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.stdout?.on('data', (b: Buffer) => out.push(b));
+      child.stderr?.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new NetOpsError(`${cmd}: ${e.message}`)));
       child.on('close', (code) => {
         if (code === 0) return resolve(Buffer.concat(out).toString());
@@ -91,9 +108,13 @@ export class Iproute2NetOps implements NetOps {
         // `ip -batch` reports "Command failed -:N" with the 1-based line number.
         const lineNo = /Command failed -:(\d+)/.exec(msg)?.[1];
         const line = lineNo && stdin ? stdin.split('\n')[Number(lineNo) - 1] : undefined;
-        reject(new NetOpsError(`ip ${args.join(' ')}${netns ? ` in ${netns}` : ''}: ${msg || `exit ${code}`}`, line));
+        reject(new NetOpsError(`${what}: ${msg || `exit ${code}`}`, line));
       });
-      child.stdin.end(stdin ?? '');
+      if (child.stdin) {
+        // A failing `ip -batch` may exit before reading everything; its exit code reports that.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(stdin);
+      }
     });
   }
 }
