@@ -66,6 +66,57 @@ static char *json_string(const char *json, const char *key) {
   return strndup(p, (size_t)(end - p));
 }
 
+/*
+ * A strict JSON syntax check (no tree is built): malformed stdin is answered with code 6 here,
+ * even when no agent is reachable at the socket the config would have named.
+ */
+static const char *ws(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  return p;
+}
+static const char *value(const char *p, int depth);
+static const char *string(const char *p) {
+  if (*p++ != '"') return NULL;
+  for (; *p && *p != '"'; p++) {
+    if ((unsigned char)*p < 0x20) return NULL;
+    if (*p == '\\' && !*++p) return NULL;
+  }
+  return *p == '"' ? p + 1 : NULL;
+}
+static const char *container(const char *p, int depth, char close) {
+  p = ws(p + 1);
+  if (*p == close) return p + 1;
+  for (;;) {
+    if (close == '}') {
+      if (!(p = string(p))) return NULL;
+      p = ws(p);
+      if (*p++ != ':') return NULL;
+    }
+    if (!(p = value(p, depth + 1))) return NULL;
+    p = ws(p);
+    if (*p == close) return p + 1;
+    if (*p++ != ',') return NULL;
+  }
+}
+static const char *value(const char *p, int depth) {
+  p = ws(p);
+  if (depth > 64) return NULL;
+  if (*p == '{') return container(p, depth, '}');
+  if (*p == '[') return container(p, depth, ']');
+  if (*p == '"') return string(p);
+  if (!strncmp(p, "true", 4)) return p + 4;
+  if (!strncmp(p, "false", 5)) return p + 5;
+  if (!strncmp(p, "null", 4)) return p + 4;
+  const char *start = p;
+  if (*p == '-') p++;
+  while ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E' || *p == '+' || *p == '-') p++;
+  return p > start ? p : NULL;
+}
+static int well_formed(const char *json, size_t len) {
+  const char *end = value(json, 0);
+  return end && (size_t)(ws(end) - json) == len;
+}
+
 static int fail(const char *version, int code, const char *msg, const char *detail) {
   printf("{\"cniVersion\":\"%s\",\"code\":%d,\"msg\":\"%s\",\"details\":\"%s\"}\n", version, code, msg, detail);
   return 1;
@@ -93,6 +144,8 @@ int main(void) {
     printf("{\"cniVersion\":\"%s\",\"supportedVersions\":[\"0.4.0\",\"1.0.0\"]}\n", v);
     return 0;
   }
+
+  if (!well_formed(in, in_len)) return fail(v, 6, "stdin is not valid JSON", "");
 
   char *path = json_string(in, "agentSocket");
   const char *sock_path = path ? path : DEFAULT_SOCKET;
