@@ -11,6 +11,15 @@ const nothingChanged = (x: Harness) => {
   expect(x.ipamd.nodes.get('n1')?.allocations.size).toBe(0);
 };
 
+/** Whatever ADD started (the veth is built while ipamd allocates) was rolled back. */
+const nothingLeft = async (x: Harness) => {
+  expect(x.net.linkNames()).toEqual(['eth1', 'eth2']);
+  expect(x.net.linkNames(POD_NS)).toEqual(['lo']);
+  expect(await x.net.rules()).toEqual([]);
+  expect(await x.net.routes('all')).toEqual([]);
+  expect(x.ipamd.nodes.get('n1')?.allocations.size).toBe(0);
+};
+
 describe('CNI dispatcher: bad input gets a spec error and changes nothing', () => {
   it.each([
     { what: 'no CNI_COMMAND', e: env('ADD', { CNI_COMMAND: undefined }), stdin: conf(), code: 4 },
@@ -47,14 +56,14 @@ describe('CNI dispatcher: bad input gets a spec error and changes nothing', () =
     h = await cniHarness({ sharedIps: [] });
     const out = await h.run(env('ADD'), conf());
     expect(parsed(out)).toMatchObject({ code: 11, details: 'PoolExhausted' });
-    nothingChanged(h);
+    await nothingLeft(h);
   });
 
   it('ipamd unreachable -> code 11, nothing created', async () => {
     h = await cniHarness({ ipamdUrl: 'http://127.0.0.1:1' });
     const out = await h.run(env('ADD'), conf());
     expect(parsed(out)).toMatchObject({ code: 11, details: 'IpamdUnavailable' });
-    nothingChanged(h);
+    await nothingLeft(h);
   });
 });
 
@@ -85,8 +94,10 @@ describe('CNI dispatcher: shared ENI', () => {
     ]);
     expect(await h.net.routes('main')).toMatchObject([{ dst: '10.0.1.10', dev: veth }]);
     expect(await h.net.routes('main', POD_NS)).toMatchObject([{ dst: 'default', gateway: '169.254.1.1', dev: 'eth0' }]);
-    // one batch on the host, one in the pod: the exec path stays at two spawns
-    expect(h.net.calls.map((c) => c.netns ?? 'host')).toEqual(['host', POD_NS]);
+    // the veth (during allocation), then host routes and pod end side by side: two spawns deep
+    const where = h.net.calls.map((c) => c.netns ?? 'host');
+    expect(where[0]).toBe('host');
+    expect(where.slice(1).sort()).toEqual([POD_NS, 'host'].sort());
   });
 
   it('ADD with a 0.4.0 config renders a 0.4.0 result', async () => {

@@ -37,19 +37,31 @@ export const podNetwork = (deps: PodNetworkDeps): CniHandlers => {
   const ignore = async (p: Promise<unknown>) => p.catch(() => undefined);
 
   const addShared = async (req: AddReq): Promise<CniResult> => {
-    const a = await ipamd.allocate({ pod: req.pod, containerId: req.containerId, mode: 'shared' });
     const veth = hostVethName(req.containerId);
     const hostMac = hostVethMac(req.containerId);
     const podMac = podVethMac(req.containerId);
+    // The veth does not depend on the address, so it is created while ipamd allocates: the
+    // critical path is max(allocation, one spawn) + one spawn instead of their sum.
+    const [allocated, created] = await Promise.allSettled([
+      ipamd.allocate({ pod: req.pod, containerId: req.containerId, mode: 'shared' }),
+      net.apply([
+        { op: 'vethAdd', name: veth, mac: hostMac, peerName: req.ifname, peerMac: podMac, peerNetns: req.netns },
+        { op: 'linkUp', dev: veth },
+      ]),
+    ]);
+    if (allocated.status === 'rejected' || created.status === 'rejected') {
+      if (created.status === 'fulfilled') await ignore(net.apply([{ op: 'linkDel', dev: veth }]));
+      if (allocated.status === 'fulfilled') await ignore(ipamd.release(req.containerId));
+      throw allocated.status === 'rejected' ? allocated.reason : (created as PromiseRejectedResult).reason;
+    }
+    const a = allocated.value;
     try {
       const eni = await host.linkByMac(a.eniMac);
       if (!eni) throw new CniError(CniCode.EniNotFound, `ENI ${a.eniId} (${a.eniMac}) is not attached to this node`);
       const table = a.routeTable ?? tableFor(eni.index);
-      await host.lock.run(async () => {
+      const hostSide = host.lock.run(async () => {
         const stale = host.podRules.get(a.ip);
         const changes: NetChange[] = [
-          { op: 'vethAdd', name: veth, mac: hostMac, peerName: req.ifname, peerMac: podMac, peerNetns: req.netns },
-          { op: 'linkUp', dev: veth },
           { op: 'routeReplace', dst: `${a.ip}/32`, dev: veth, scopeLink: true, proto: ROUTE_PROTO },
         ];
         if (stale !== undefined && stale !== table)
@@ -60,7 +72,7 @@ export const podNetwork = (deps: PodNetworkDeps): CniHandlers => {
       });
       // Pod side: /32 address, default route via a link-local gateway that a permanent
       // neighbour entry resolves to the host veth's MAC (no proxy ARP, no host address needed).
-      await net.apply(
+      const podSide = net.apply(
         [
           { op: 'linkUp', dev: 'lo' },
           { op: 'addrAdd', dev: req.ifname, cidr: `${a.ip}/32` },
@@ -70,6 +82,9 @@ export const podNetwork = (deps: PodNetworkDeps): CniHandlers => {
         ],
         req.netns,
       );
+      const [h, p] = await Promise.allSettled([hostSide, podSide]);
+      if (h.status === 'rejected') throw h.reason;
+      if (p.status === 'rejected') throw p.reason;
     } catch (e) {
       await host.lock.run(async () => {
         await ignore(net.apply([{ op: 'linkDel', dev: veth }]));
@@ -199,7 +214,11 @@ const dropPodRule = async (host: Host, ip: string): Promise<void> => {
 export const removeSharedPod = (host: Host, containerId: string, ip: string | undefined): Promise<void> =>
   host.lock.run(async () => {
     const veth = hostVethName(containerId);
+    const table = ip === undefined ? undefined : host.podRules.get(ip);
+    const changes: NetChange[] = [];
+    if (ip && table !== undefined) changes.push({ op: 'ruleDel', from: ip, table, priority: POD_RULE_PRIORITY });
     // A missing veth is fine (DEL is idempotent); any other failure is reported.
-    if ((await host.net.links()).some((l) => l.name === veth)) await host.net.apply([{ op: 'linkDel', dev: veth }]);
-    if (ip) await dropPodRule(host, ip);
+    if ((await host.net.links()).some((l) => l.name === veth)) changes.push({ op: 'linkDel', dev: veth });
+    await host.net.apply(changes);
+    if (ip) host.podRules.delete(ip);
   });
