@@ -90,8 +90,20 @@ export class Iproute2NetOps implements NetOps {
   }
 
   private run(args: string[], netns = this.hostNetns, stdin?: string): Promise<string> {
-    const [cmd, argv] = netns ? [this.nsenter, [`--net=${netns}`, this.ip, ...args]] : [this.ip, args];
+    const [cmd, argv] = this.command(args, netns);
     return this.exec(cmd, argv, `ip ${args.join(' ')}${netns ? ` in ${netns}` : ''}`, stdin);
+  }
+
+  /**
+   * A named namespace (`/var/run/netns/NAME`, what containerd and `ip netns` create) is entered
+   * by `ip -n NAME` itself, one exec instead of two; any other path (`/proc/PID/ns/net`) goes
+   * through nsenter.
+   */
+  private command(args: string[], netns: string | undefined): [string, string[]] {
+    if (!netns) return [this.ip, args];
+    const named = /^\/(?:var\/)?run\/netns\/([^/]+)$/.exec(netns)?.[1];
+    if (named) return [this.ip, ['-n', named, ...args]];
+    return [this.nsenter, [`--net=${netns}`, this.ip, ...args]];
   }
 
   private exec(cmd: string, argv: string[], what: string, stdin?: string): Promise<string> {
