@@ -108,7 +108,10 @@ export class FakeIpamd {
     const n = this.nodes.get(decodeURIComponent(m[1] ?? ''));
     if (!n) return send(res, 404, { code: 'NodeNotFound', message: 'unknown node' });
     if (req.headers.authorization !== `Bearer ${n.token}`) {
-      return send(res, 401, { code: 'Unauthorized', message: 'bad token' });
+      const other = [...this.nodes.values()].some((x) => req.headers.authorization === `Bearer ${x.token}`);
+      return other
+        ? send(res, 403, { code: 'Forbidden', message: "another node's credentials" })
+        : send(res, 401, { code: 'Unauthorized', message: 'bad token' });
     }
     const what = m[2] ?? '';
     if (req.method === 'POST' && what === 'allocations') return this.allocate(n, m[1] ?? '', await body(req), res);
