@@ -41,8 +41,10 @@ const setup = async () => {
   const eth1 = net.addLink({ name: 'eth1', mac: MAC1 });
   net.addNetns(POD);
   net.addLink({ name: 'lo', mac: '00:00:00:00:00:00' }, POD);
-  const make = () =>
+  const make = (resyncMs = 0) =>
     new Agent({
+      resyncMs,
+      startupWaitMs: 500,
       socketPath: join(dir, 'run', 'agent.sock'),
       ipamd: new HttpIpamdClient({ baseUrl: ipamd.url, node: 'n1', token: 't' }),
       net,
@@ -55,8 +57,8 @@ const setup = async () => {
     await ipamd.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  const start = async () => {
-    const a = make();
+  const start = async (resyncMs = 0) => {
+    const a = make(resyncMs);
     agents.push(a);
     await a.start();
     return a;
@@ -105,6 +107,23 @@ describe('eni-agent', () => {
     await until(() => !net.linkNames().includes(hostVethName('c1')));
     expect(await net.rules()).toEqual([]);
     await until(() => ipamd.acks('n1').at(-1) === ipamd.revision);
+  });
+
+  it('resync repairs a pod rule removed behind its back', async () => {
+    const { net, eth1, start, cni } = await setup();
+    await start(20);
+    await cni('ADD', 'c1');
+    await net.apply([{ op: 'ruleDel', from: '10.0.1.10', table: 2000 + eth1.index, priority: POD_RULE_PRIORITY }]);
+    await until(async () => (await net.rules()).length === 1);
+  });
+
+  it('without ipamd at start-up it still serves CNI (code 11) and removes nothing', async () => {
+    const { ipamd, net, start, cni } = await setup();
+    net.addLink({ name: hostVethName('maybe-live'), mac: '02:00:00:00:00:78', kind: 'veth' });
+    ipamd.down = true;
+    await start();
+    expect(await cni('ADD', 'c1')).toMatch(/^1\n.*"code":11/);
+    expect(net.linkNames()).toContain(hostVethName('maybe-live'));
   });
 
   it('a restart keeps live pods untouched and removes only orphans', async () => {

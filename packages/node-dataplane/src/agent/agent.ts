@@ -20,6 +20,8 @@ export interface AgentOptions {
   netnsExists?: (path: string) => boolean;
   /** A path naming the node's namespace (where exclusive ENIs return). Default: our own. */
   selfNetns?: string;
+  /** Additive re-convergence period (repairs routes or rules removed behind our back). Default 60 s; 0 disables. */
+  resyncMs?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class Agent {
   private server: Server | undefined;
   private follower: FeedFollower | undefined;
   private loop: Promise<void> | undefined;
+  private resync: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     this.host = new Host(opts.net);
@@ -63,6 +66,7 @@ export class Agent {
       await ipamd.ack(initial.revision).catch((e) => log.warn({ err: e }, 'ack failed'));
     } else {
       log.error('serving CNI without a snapshot; orphans will not be collected until restart');
+      await this.host.loadRules();
     }
     const follower = new FeedFollower({
       ipamd,
@@ -90,6 +94,14 @@ export class Agent {
       return out;
     });
     log.info({ socket: this.opts.socketPath }, 'serving CNI');
+    const every = this.opts.resyncMs ?? 60_000;
+    if (every > 0) {
+      this.resync = setInterval(() => {
+        const view = this.follower?.view;
+        if (view) this.host.converge(view, false).catch((e) => log.warn({ err: e }, 'resync failed'));
+      }, every);
+      this.resync.unref();
+    }
   }
 
   private async applyView(view: NodeView, cause: ApplyCause): Promise<void> {
@@ -113,6 +125,7 @@ export class Agent {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.resync);
     this.abort.abort();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     await this.loop;

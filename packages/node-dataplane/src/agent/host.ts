@@ -32,6 +32,15 @@ export class Host {
     });
   }
 
+  /** Loads our pod rules without converging (when no snapshot is available at start-up). */
+  loadRules(): Promise<void> {
+    return this.lock.run(async () => {
+      this.podRules.clear();
+      for (const r of await this.net.rules())
+        if (r.priority === POD_RULE_PRIORITY) this.podRules.set(r.src, Number(r.table));
+    });
+  }
+
   async linkByMac(mac: string): Promise<Link | undefined> {
     const cached = this.byMac.get(mac);
     if (cached) return cached;
