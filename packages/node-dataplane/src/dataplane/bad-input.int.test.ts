@@ -108,6 +108,28 @@ describe('bad input through the real plugin binary and agent', () => {
     await expectUntouched();
   });
 
+  it('a 0.4.0 conflist works end to end (ADD, CHECK, DEL) and gets a 0.4.0 result', async () => {
+    const driver = libcniDriver(tools, node);
+    const old = join(tools.workDir, 'old.conflist');
+    writeFileSync(
+      old,
+      JSON.stringify({
+        cniVersion: '0.4.0',
+        name: 'vpc-old',
+        plugins: [{ type: 'tke-route-eni', agentSocket: agent.socketPath }],
+      }),
+    );
+    const add = await driver.run('add', old, 'old1', t.nsPath(pod));
+    expect(add.code, add.stdout).toBe(0);
+    expect(JSON.parse(add.stdout)).toMatchObject({
+      cniVersion: '0.4.0',
+      ips: [{ version: '4', address: '10.77.1.51/32' }],
+    });
+    expect((await driver.run('check', old, 'old1', t.nsPath(pod))).code).toBe(0);
+    expect((await driver.run('del', old, 'old1', t.nsPath(pod))).code).toBe(0);
+    await expectUntouched();
+  });
+
   it('CHECK of an unknown container -> code 3', async () => {
     const prevResult = { cniVersion: '1.0.0', ips: [{ address: '10.77.1.51/32' }] };
     const r = await plugin({ CNI_COMMAND: 'CHECK', CNI_CONTAINERID: 'never-added' }, netconf({ prevResult }));
