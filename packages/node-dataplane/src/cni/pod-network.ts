@@ -27,9 +27,10 @@ export interface PodNetworkDeps {
 type AddReq = CniRequest & { netns: string; pod: PodArgs };
 
 /**
- * The agent's CNI handlers: allocation through ipamd, then the pod end in two `ip -batch`
- * spawns (host side, pod side). Any failure after the allocation rolls back everything: the
- * host veth (which takes the pod end with it), the rule, and the allocation.
+ * The agent's CNI handlers. Shared ADD: the veth is created (one `ip -batch`) while ipamd
+ * allocates, then the host route + rule and the pod end (one `ip -batch` each) are applied side
+ * by side. Any failure rolls back everything: the host veth (which takes the pod end and the
+ * host route with it), the rule, and the allocation.
  */
 export const podNetwork = (deps: PodNetworkDeps): CniHandlers => {
   const { host, ipamd } = deps;
