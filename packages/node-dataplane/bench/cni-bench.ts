@@ -172,7 +172,7 @@ const main = async () => {
         `ADD p50 vs reference: ${report.addP50VsReference}x (target <= 2x: ${report.targetMet ? 'met' : 'NOT met'}), p99: ${report.addP99VsReference}x`,
       );
       log(
-        `exec cost p50 (ms): node -e 0 ${execCost.nodeBare.p50}, Node forwarder VERSION ${execCost.nodeForwarderVersion.p50}, C shim VERSION ${execCost.shimVersion.p50}, ptp VERSION ${execCost.ptpVersion.p50}`,
+        `exec cost p50 (ms): node -e 0 ${execCost.nodeBare.p50}, node from a V8 snapshot ${execCost.nodeSnapshot.p50}, Node forwarder VERSION ${execCost.nodeForwarderVersion.p50}, C shim VERSION ${execCost.shimVersion.p50}, ptp VERSION ${execCost.ptpVersion.p50}`,
       );
     }
   } finally {
