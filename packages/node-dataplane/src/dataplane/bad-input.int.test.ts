@@ -130,6 +130,16 @@ describe('bad input through the real plugin binary and agent', () => {
     await expectUntouched();
   });
 
+  it('DEL after the sandbox netns is gone cleans the node (rule included) and succeeds twice', async () => {
+    const driver = libcniDriver(tools, node);
+    const gone = await t.addPodNs('gone');
+    expect((await driver.run('add', conflist, 'gone1', t.nsPath(gone))).code).toBe(0);
+    expect(await t.ip(node, ['rule', 'show'])).toContain('512:');
+    await sh('ip', ['netns', 'del', gone]);
+    for (let i = 0; i < 2; i++) expect((await driver.run('del', conflist, 'gone1', t.nsPath(gone))).code).toBe(0);
+    await expectUntouched();
+  });
+
   it('CHECK of an unknown container -> code 3', async () => {
     const prevResult = { cniVersion: '1.0.0', ips: [{ address: '10.77.1.51/32' }] };
     const r = await plugin({ CNI_COMMAND: 'CHECK', CNI_CONTAINERID: 'never-added' }, netconf({ prevResult }));
