@@ -8,10 +8,19 @@ declare -A want=(
   [etcdctl]=etcd-client       # maintenance commands in tests and docs
   [ip]=iproute2               # network namespaces, veths, rules, routes
   [nsenter]=util-linux        # entering pod network namespaces
+  [sysctl]=procps             # sysctl inside node namespaces (agent bound to a namespace in tests)
+  [ping]=iputils-ping         # dataplane tests: pods ping each other inside test namespaces
+  [cc]=gcc                    # builds the CNI shim (packages/node-dataplane/shim) at test set-up
+  [go]=golang-go              # builds the libcni test driver at test set-up
+  [iptables]=iptables         # needed by the chained reference plugins (portmap)
 )
 missing=()
 for bin in "${!want[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || missing+=("${want[$bin]}")
+done
+# Debian packages without a binary on PATH to probe: the CNI reference plugins and libcni sources.
+for pkg in containernetworking-plugins golang-github-appc-cni-dev; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
   echo "install-system-deps: installing ${missing[*]} (apt-get)"
@@ -19,5 +28,5 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "install-system-deps: all present (etcd, etcdctl, ip, nsenter)"
+  echo "install-system-deps: all present (${!want[*]}, CNI plugins, libcni sources)"
 fi

@@ -42,7 +42,10 @@ export type IpamErrorCode =
   | 'CloudCapacity'
   | 'CloudPermanent'
   | 'CloudAmbiguous'
-  | 'CloudInvalidState';
+  | 'CloudInvalidState'
+  // node agent <-> ipamd
+  | 'IpamdUnavailable'
+  | 'IpamdRejected';
 
 export class IpamError extends Error {
   override readonly name: string = 'IpamError';

@@ -1,1 +1,15 @@
-export {};
+export * from './agent/agent.js';
+export * from './agent/cni-socket.js';
+export * from './agent/feed-follower.js';
+export * from './agent/host.js';
+export * from './agent/host-layout.js';
+export * from './agent/host-plan.js';
+export * from './agent/node-view.js';
+export * from './cni/cni-types.js';
+export * from './cni/dispatcher.js';
+export * from './cni/pod-network.js';
+export * from './ipamd/api.js';
+export * from './ipamd/http-ipamd-client.js';
+export * from './ipamd/ipamd-client.js';
+export * from './netops/iproute2-net-ops.js';
+export * from './netops/net-ops.js';
