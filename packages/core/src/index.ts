@@ -3,6 +3,7 @@
  * randomness (enforced by the lint rule in biome.json).
  */
 export * from './errors.js';
+export * from './planner/index.js';
 export * from './ports/clock.js';
 export * from './ports/event-store.js';
 export * from './ports/vpc-api.js';
