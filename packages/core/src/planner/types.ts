@@ -144,6 +144,11 @@ export interface PoolPlan {
   figures: PlanFigures;
   /** Set when a slow release is wanted but not yet due: when to plan again. */
   nextReleaseAt?: number;
+  /**
+   * Set (to `now`) when the plan holds the interval's one slow release: the caller records it
+   * and passes it back as `lastReleaseAt`. Trims and drains are not paced and leave it unset.
+   */
+  slowReleaseAt?: number;
   refusal?: PlanRefusal;
 }
 
