@@ -19,7 +19,12 @@ import { pickSubnetForNewEni } from './order.js';
 import { checkZone, finish, newContext, type PlanContext, refuse, slowReleaseDue, usedSlots } from './plan-context.js';
 import type { PlanFigures, PlannerEni, PlannerInput, PoolPlan } from './types.js';
 
-const counted = (e: PlannerEni): boolean => e.state === 'creating' || e.state === 'attaching' || e.state === 'attached';
+/** Pool ENIs on (or on their way to) the node; a pod's detached ENI is attached back, so it counts. */
+const counted = (e: PlannerEni): boolean =>
+  e.state === 'creating' ||
+  e.state === 'attaching' ||
+  e.state === 'attached' ||
+  (e.state === 'detached' && e.exclusivePod !== undefined);
 const idleAttached = (pool: readonly PlannerEni[]): PlannerEni[] =>
   pool.filter((e) => e.state === 'attached' && e.exclusivePod === undefined).sort((a, b) => (a.id < b.id ? -1 : 1));
 
