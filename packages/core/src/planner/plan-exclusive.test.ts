@@ -45,6 +45,15 @@ describe('exclusive warm pool: DESIGN 1.1 rules', () => {
     ]);
   });
 
+  it('attaches only as many detached ENIs as the pool needs and deletes the rest', () => {
+    const enis = [...exclusive(1, 1).enis, eni('eni-7', { state: 'detached' }), eni('eni-8', { state: 'detached' })];
+    const plan = planPool(exclusive(1, 1, { pods: 1, enis }));
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: 'attachEni', eniId: 'eni-7' }),
+      expect.objectContaining({ kind: 'deleteEni', eniId: 'eni-8' }),
+    ]);
+  });
+
   it('never a second ENI while one is being created', () => {
     const plan = planPool(exclusive(0, 0, { pods: 3, enis: [primaryEni(), eni('pending', { state: 'creating' })] }));
     expect(plan.actions).toEqual([]);

@@ -2,8 +2,9 @@
  * Exclusive-ENI mode: each pod gets a whole ENI (moved into its netns, still attached to the
  * node). DESIGN 1.1.
  *
- * Warm pool of ENIs, counted as the node's secondary ENIs that are created, attaching or
- * attached (claimed ENIs excluded), capped at `maxEnis - 1`:
+ * Warm pool of ENIs, counted as the node's secondary ENIs being created, attaching or attached,
+ * plus a pod's ENI found detached (it is attached back); claimed ENIs are excluded. The bounds
+ * are capped at `maxEnis - 1`:
  * 1. above the cap: detach the excess idle ENIs at once;
  * 2. below pods + min: attach detached pool ENIs, then create ONE ENI (never two at once) in
  *    the zone's subnet with the most free IPs;

@@ -29,11 +29,12 @@ const configArb = (mode: PoolMode): fc.Arbitrary<SimConfig> =>
       zone: ZONE,
     }));
 
-/** One step of churn: the pod count changes, a subnet may fill, then a plan is made and executed. */
+/** One step of churn: the pod count changes, a subnet may fill, then a few rounds of plan and execute. */
 const stepArb = fc.record({
   pods: fc.integer({ min: 0, max: 40 }),
   fill: fc.option(fc.record({ subnet: fc.integer({ min: 0, max: 2 }), n: fc.integer({ min: 1, max: 20 }) })),
   advanceMs: fc.integer({ min: 0, max: 300_000 }),
+  rounds: fc.integer({ min: 1, max: 6 }),
 });
 
 const scenarioArb = (mode: PoolMode) =>
@@ -43,7 +44,7 @@ const scenarioArb = (mode: PoolMode) =>
     outcomes: fc.array(fc.constantFrom<Outcome>('ok', 'ok', 'fail', 'later'), { maxLength: 60 }),
   });
 
-type Step = { pods: number; fill: { subnet: number; n: number } | null; advanceMs: number };
+type Step = { pods: number; fill: { subnet: number; n: number } | null; advanceMs: number; rounds: number };
 
 /** Runs the churn, then the planner until quiescent (all outcomes succeed once the script runs out). */
 const run = ({ config, steps, outcomes }: { config: SimConfig; steps: Step[]; outcomes: Outcome[] }) => {
@@ -56,7 +57,10 @@ const run = ({ config, steps, outcomes }: { config: SimConfig; steps: Step[]; ou
   for (const step of steps) {
     sim.setPods(step.pods);
     if (step.fill) sim.fillSubnet(`subnet-${step.fill.subnet}`, step.fill.n);
-    execute(planPool(sim.input()));
+    for (let r = 0; r < step.rounds; r++) {
+      execute(planPool(sim.input()));
+      sim.now += 1_000;
+    }
     sim.now += step.advanceMs;
   }
   for (let i = 0; i < 500; i++) {

@@ -128,7 +128,10 @@ export class PoolSim {
     if (creates > 0 && this.enis.some((e) => e.state === 'creating')) fail('ENI creation while one is in flight');
     this.checkPacing(plan);
     if (plan.slowReleaseAt !== undefined) this.lastReleaseAt = plan.slowReleaseAt;
-    for (const action of plan.actions) this.intent(action);
+    for (const action of plan.actions) {
+      if (action.why.trim() === '') fail(`action ${action.kind} without a why`);
+      this.intent(action);
+    }
     this.checkLimits();
   }
 
