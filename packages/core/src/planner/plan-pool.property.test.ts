@@ -4,11 +4,11 @@ import { isPoolEni } from './order.js';
 import { usedSlots } from './plan-context.js';
 import { planPool } from './plan-pool.js';
 import { type Outcome, PoolSim, type SimConfig } from './testing/pool-sim.js';
-import type { PoolMode, PoolPlan } from './types.js';
+import type { PoolMode, PoolPlan, PoolPolicy } from './types.js';
 
 const ZONE = 'zone-1';
 
-const configArb = (mode: PoolMode): fc.Arbitrary<SimConfig> =>
+const configArb = (mode: PoolMode, poolPolicy: PoolPolicy = 'warm'): fc.Arbitrary<SimConfig> =>
   fc
     .record({
       maxEnis: fc.integer({ min: 1, max: 6 }),
@@ -20,6 +20,7 @@ const configArb = (mode: PoolMode): fc.Arbitrary<SimConfig> =>
     })
     .map(({ maxEnis, ipsPerEni, min, spread, free, elsewhere }) => ({
       mode,
+      poolPolicy,
       limits: { maxEnis, ipsPerEni },
       preBind: { min, max: min + spread },
       subnets: [
@@ -37,9 +38,9 @@ const stepArb = fc.record({
   rounds: fc.integer({ min: 1, max: 6 }),
 });
 
-const scenarioArb = (mode: PoolMode) =>
+const scenarioArb = (mode: PoolMode, poolPolicy: PoolPolicy = 'warm') =>
   fc.record({
-    config: configArb(mode),
+    config: configArb(mode, poolPolicy),
     steps: fc.array(stepArb, { maxLength: 12 }),
     outcomes: fc.array(fc.constantFrom<Outcome>('ok', 'ok', 'fail', 'later'), { maxLength: 60 }),
   });
@@ -47,7 +48,13 @@ const scenarioArb = (mode: PoolMode) =>
 type Step = { pods: number; fill: { subnet: number; n: number } | null; advanceMs: number; rounds: number };
 
 /** Runs the churn, then the planner until quiescent (all outcomes succeed once the script runs out). */
-const run = ({ config, steps, outcomes }: { config: SimConfig; steps: Step[]; outcomes: Outcome[] }) => {
+interface Scenario {
+  config: SimConfig;
+  steps: Step[];
+  outcomes: Outcome[];
+}
+
+const run = ({ config, steps, outcomes }: Scenario, atEnd: (sim: PoolSim) => void = () => {}) => {
   let next = 0;
   const sim = new PoolSim(config, () => outcomes[next++] ?? 'ok');
   const execute = (plan: PoolPlan): void => {
@@ -63,6 +70,7 @@ const run = ({ config, steps, outcomes }: { config: SimConfig; steps: Step[]; ou
     }
     sim.now += step.advanceMs;
   }
+  atEnd(sim);
   for (let i = 0; i < 500; i++) {
     const plan = planPool(sim.input());
     if (plan.actions.length === 0 && !sim.inFlight()) {
@@ -106,6 +114,41 @@ describe.each(['shared', 'exclusive'] as const)('%s warm pool, planned until qui
         expect(f.inUse).toBe(Math.min(sim.pods, f.bound));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe.each(['shared', 'exclusive'] as const)('%s pool, node drained until quiescent', (mode) => {
+  it('binds and creates nothing while draining and ends with only what pods hold', () => {
+    fc.assert(
+      fc.property(scenarioArb(mode), (scenario) => {
+        const { sim, plan } = run(scenario, (s) => {
+          s.draining = true;
+        });
+        expect(plan.actions).toEqual([]);
+        for (const eni of sim.enis.filter((e) => !e.primary)) {
+          if (mode === 'shared') expect(eni.ips.length > 0 && eni.ips.every((i) => i.allocated)).toBe(true);
+          else expect(eni.exclusivePod).toBeDefined();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('shared on-demand pool, planned until quiescent', () => {
+  it('gives the node exactly one ENI in a subnet that holds its quota, or says why not; never pre-binds', () => {
+    fc.assert(
+      fc.property(scenarioArb('shared', 'on-demand'), (scenario) => {
+        const { sim, plan } = run(scenario);
+        const enis = sim.enis.filter((e) => !e.primary);
+        expect(enis.length).toBeLessThanOrEqual(1);
+        expect(enis.every((e) => e.ips.length === 0)).toBe(true);
+        if (enis.length === 0 && scenario.config.limits.maxEnis > 1) {
+          expect(plan.refusal?.code).toMatch(/^(NoSubnetInZone|SubnetExhausted)$/);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

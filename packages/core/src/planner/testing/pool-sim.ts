@@ -5,7 +5,16 @@
  */
 import { secondaryIpsPerEni } from '../limits.js';
 import { pickEniForExclusivePod, pickIpForPod } from '../order.js';
-import type { PlanAction, PlannerEni, PlannerInput, PlannerIp, PoolMode, PoolPlan, PreBind } from '../types.js';
+import type {
+  PlanAction,
+  PlannerEni,
+  PlannerInput,
+  PlannerIp,
+  PoolMode,
+  PoolPlan,
+  PoolPolicy,
+  PreBind,
+} from '../types.js';
 
 export type Outcome = 'ok' | 'fail' | 'later';
 
@@ -20,6 +29,8 @@ interface SimEni {
 
 export interface SimConfig {
   mode: PoolMode;
+  /** Default `warm`. */
+  poolPolicy?: PoolPolicy;
   limits: { maxEnis: number; ipsPerEni: number };
   preBind: PreBind;
   subnets: { subnetId: string; zone: string; freeIps: number }[];
@@ -34,6 +45,7 @@ export class PoolSim {
   now = Date.UTC(2026, 0, 1);
   pods = 0;
   lastReleaseAt: number | undefined;
+  draining = false;
   readonly enis: SimEni[] = [{ id: 'eni-eth0', subnetId: 'subnet-host', primary: true, state: 'attached', ips: [] }];
   private readonly free: Map<string, number>;
   private seq = 0;
@@ -50,7 +62,8 @@ export class PoolSim {
     return {
       now: this.now,
       mode: this.config.mode,
-      poolPolicy: 'warm',
+      poolPolicy: this.config.poolPolicy ?? 'warm',
+      draining: this.draining,
       limits: this.config.limits,
       preBind: this.config.preBind,
       releaseIntervalMs: 120_000,
@@ -128,6 +141,10 @@ export class PoolSim {
     if (creates > 0 && this.enis.some((e) => e.state === 'creating')) fail('ENI creation while one is in flight');
     this.checkPacing(plan);
     if (plan.slowReleaseAt !== undefined) this.lastReleaseAt = plan.slowReleaseAt;
+    if (this.draining || this.config.poolPolicy === 'on-demand') {
+      const grow = plan.actions.find((a) => a.kind === 'bindIps' || (this.draining && a.kind === 'createEni'));
+      if (grow) fail(`${grow.kind} while ${this.draining ? 'draining' : 'on-demand'}`);
+    }
     for (const action of plan.actions) {
       if (action.why.trim() === '') fail(`action ${action.kind} without a why`);
       this.intent(action);
@@ -138,7 +155,7 @@ export class PoolSim {
   /** Below max bindable, releases are slow: one IP (shared) or ENI (exclusive) per interval, only above pods + max. */
   private checkPacing(plan: PoolPlan): void {
     const f = plan.figures;
-    if (f.bound > f.maxBindable) return;
+    if (f.bound > f.maxBindable || this.draining) return;
     const released = plan.actions.reduce(
       (n, a) =>
         n +
