@@ -1,6 +1,13 @@
 import type { NodeEvent } from '../events/node-events.js';
 import { podKey } from '../values/pod.js';
-import type { EniLifecycle, NodeEni, NodeIp, NodeState, PendingIntent } from './state.js';
+import {
+  type EniLifecycle,
+  fitsLimits,
+  type NodeEni,
+  type NodeIp,
+  type NodeState,
+  type PendingIntent,
+} from './state.js';
 
 /** A domain event as evolve takes it: the envelope's `at` rides along when folding the log. */
 export type Timed<E> = E & { at?: string };
@@ -51,8 +58,14 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
         zone: e.data.zone,
         limits: e.data.limits,
       };
-    case 'NodeLimitsChanged':
-      return { ...s, limits: e.data.limits };
+    case 'NodeLimitsChanged': {
+      const before = s.graceLimits ?? s.limits;
+      const grace = {
+        maxEnis: Math.max(before.maxEnis, e.data.limits.maxEnis),
+        ipsPerEni: Math.max(before.ipsPerEni, e.data.limits.ipsPerEni),
+      };
+      return { ...s, limits: e.data.limits, graceLimits: grace };
+    }
     case 'NodeDrainStarted':
       return { ...s, status: 'draining' };
     case 'NodeRemoved':

@@ -72,7 +72,21 @@ export interface NodeState {
   refusals: Readonly<Record<string, { code: string; reason: string }>>;
   /** ISO time of the last IP unbind or ENI detach request (slow release pacing). */
   lastReleaseAt?: string;
+  /**
+   * Set when the limits shrank below what the node holds: the larger limits the excess was
+   * taken under. Cleared once the node fits its limits again. Invariant 3 tolerates the excess
+   * up to these while it is being trimmed; no decision adds beyond the current limits.
+   */
+  graceLimits?: NodeLimits;
 }
+
+/** ENIs the node counts against maxEnis: its primary ENI, its ENIs and creations in flight. */
+export const eniCount = (s: NodeState): number => 1 + Object.keys(s.enis).length + creatingIntents(s).length;
+/** The most secondary slots used on one ENI of the node. */
+export const maxSlotsUsed = (s: NodeState): number => Math.max(0, ...Object.values(s.enis).map(usedSlots));
+/** True if the node's ENIs and IPs fit these limits. */
+export const fitsLimits = (s: NodeState, l: NodeLimits): boolean =>
+  eniCount(s) <= l.maxEnis && maxSlotsUsed(s) <= l.ipsPerEni - 1;
 
 export const initialNodeState = (): NodeState => ({
   version: 0,
