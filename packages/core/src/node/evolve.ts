@@ -175,7 +175,11 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
 const stamp = (at: string | undefined): { lastReleaseAt?: string } => (at ? { lastReleaseAt: at } : {});
 
 /** Applies one node event. Pure; the state's `version` counts the events applied. */
-export const evolveNode = (s: NodeState, e: Timed<NodeEvent>): NodeState => ({
-  ...apply(s, e),
-  version: s.version + 1,
-});
+export const evolveNode = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
+  const next = apply(s, e);
+  if (next.graceLimits && fitsLimits(next, next.limits)) {
+    const { graceLimits: _g, ...rest } = next;
+    return { ...rest, version: s.version + 1 };
+  }
+  return { ...next, version: s.version + 1 };
+};
