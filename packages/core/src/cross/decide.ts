@@ -3,7 +3,7 @@ import { IpamError } from '../errors.js';
 import { currentVersion } from '../events/catalogue.js';
 import type { NodeEvent } from '../events/node-events.js';
 import type { SubnetEvent } from '../events/subnet-events.js';
-import type { NodeCommandOf } from '../node/commands.js';
+import { type NodeCommand, type NodeCommandOf, nodeCommandSchema } from '../node/commands.js';
 import { decideNode } from '../node/decide.js';
 import type { NodeState } from '../node/state.js';
 import type { StreamAppend } from '../ports/event-store.js';
@@ -138,18 +138,24 @@ const CROSS_OUTCOMES = new Set([
 /** True for a node-catalogue command that must be decided with `decideCross`. */
 export const isCrossOutcome = (c: { type: string }): c is CrossOutcome => CROSS_OUTCOMES.has(c.type);
 
+const NODE_ONLY = new Set<string>(
+  nodeCommandSchema.options.map((o) => o.shape.type.value).filter((t) => !CROSS_OUTCOMES.has(t)),
+);
+
 /**
- * Decides a command that changes a node stream and a subnet stream together (`subnets`: the
+ * Decides any command of a node stream: node-only commands (their events go to the node stream
+ * alone) and commands that change a node stream and a subnet stream together (`subnets`: the
  * states of the configured subnets by id). The caller appends both in ONE
  * `EventStore.append` (see {@link crossToAppends}), so addresses reserved in the subnet and the
  * node's intent commit or fail together.
  */
 export const decideCross = (
-  command: CrossCommand | CrossOutcome,
+  command: CrossCommand | NodeCommand,
   node: NodeState,
   subnets: Readonly<Record<string, SubnetState>>,
 ): CrossDecision => {
   if (isCrossOutcome(command)) return outcome(command, node, subnets);
+  if (NODE_ONLY.has(command.type)) return { node: decideNode(command as NodeCommand, node) };
   const cmd = parseCrossCommand(command);
   switch (cmd.type) {
     case 'BindIps':

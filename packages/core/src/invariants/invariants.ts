@@ -134,8 +134,8 @@ const claimsHold = (nodes: readonly NodeState[], subnets: readonly SubnetState[]
 
 /**
  * 8. At rest (no intent in flight, not draining, warm pool), bound IPs are within
- * [pods + min, pods + max], the low end capped at max bindable and at what the node's subnets
- * can still give it.
+ * [pods + min, pods + max], the low end capped at max bindable and waived when the node cannot
+ * grow (no ENI with room in a subnet with a free address, and no room or subnet for a new ENI).
  */
 const withinBounds = (
   nodes: readonly NodeState[],
@@ -148,9 +148,16 @@ const withinBounds = (
     if (poolPolicy !== 'warm') continue;
     const pods = Object.keys(n.allocations).length;
     const bound = Object.values(n.enis).reduce((k, e) => k + Object.keys(e.ips).length, 0);
-    const canGrow = subnets.some(
-      (s) => config.subnets.includes(s.subnetId) && s.zone === n.zone && availableFor(s, n.node) > 0,
-    );
+    const free = (id: string) => {
+      const s = subnets.find((x) => x.subnetId === id);
+      return s && config.subnets.includes(id) && s.zone === n.zone ? availableFor(s, n.node) : 0;
+    };
+    // room on an ENI whose subnet has an address, or room for a new ENI (its primary + one IP)
+    const canGrow =
+      Object.values(n.enis).some(
+        (e) => e.state === 'attached' && usedSlots(e) < n.limits.ipsPerEni - 1 && free(e.subnetId) > 0,
+      ) ||
+      (eniCount(n) < n.limits.maxEnis && config.subnets.some((id) => free(id) >= 2));
     const low = Math.min(pods + preBind.min, maxBindableIps(n.limits));
     const high = Math.max(pods + preBind.max, pods);
     if (bound < low && canGrow) {

@@ -112,3 +112,17 @@ export const creatingIntents = (s: NodeState): PendingIntent[] =>
   Object.values(s.intents).filter((i) => i.op === 'create');
 /** Secondary IP slots used on an ENI (every status counts: an unbinding IP still occupies one). */
 export const usedSlots = (eni: NodeEni): number => Object.keys(eni.ips).length;
+
+/**
+ * Bound addresses held for a claim that no pod of this node uses and no intent touches: left
+ * behind when a claimed pod went away before its address was allocated or when an unbind
+ * failed. The claim controller unbinds them (`RequestIpUnbind`).
+ */
+export const idleClaimedIps = (s: NodeState): { eniId: string; ip: string; reservedFor: string }[] => {
+  const used = new Set(Object.values(s.allocations).map((a) => a.ip));
+  return Object.values(s.enis).flatMap((e) =>
+    Object.values(e.ips)
+      .filter((i) => i.status === 'bound' && i.reservedFor !== undefined && !used.has(i.ip))
+      .map((i) => ({ eniId: e.eniId, ip: i.ip, reservedFor: i.reservedFor as string })),
+  );
+};

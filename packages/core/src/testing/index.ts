@@ -78,3 +78,4 @@ export const meta = (
   by: { replica: 'test', term: 1 },
 });
 export * from './fixtures.js';
+export { Sim } from './sim.js';

@@ -15,12 +15,14 @@ export const DEFAULT_PRE_BIND: PreBindBounds = { min: 5, max: 5 };
 /** Upper limit on a bound, far above any instance's IP quota; guards against typos. */
 export const MAX_PRE_BIND = 1024;
 
+const bound = z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= MAX_PRE_BIND, {
+  error: `must be an integer 0..${MAX_PRE_BIND}`,
+  params: { code: 'InvalidPreBindBounds' },
+});
+
 /** PreBind schema: integers, 0 <= min <= max <= 1024; failures carry `InvalidPreBindBounds`. */
 export const preBindSchema = z
-  .strictObject({
-    min: z.number().int().min(0).max(MAX_PRE_BIND),
-    max: z.number().int().min(0).max(MAX_PRE_BIND),
-  })
+  .strictObject({ min: bound, max: bound })
   .refine((b) => b.max >= b.min, { error: 'max must be >= min', params: { code: 'InvalidPreBindBounds' } });
 
 /** Parses pre-bind bounds or throws `IpamError('InvalidPreBindBounds')`. */
