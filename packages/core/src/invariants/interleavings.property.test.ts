@@ -206,14 +206,17 @@ class World {
   run(s: Step): void {
     switch (s.k) {
       case 'add':
-        return this.add(NODES[s.node] as string, `p${s.name}`, s.kind);
+        this.add(NODES[s.node] as string, `p${s.name}`, s.kind);
+        return;
       case 'remove':
-        return this.remove(s.pick);
+        this.remove(s.pick);
+        return;
       case 'plan':
         this.plan(NODES[s.node] as string);
         return;
       case 'outcome':
-        return this.outcome(NODES[s.node] as string, s.pick, s.ok, s.dup);
+        this.outcome(NODES[s.node] as string, s.pick, s.ok, s.dup);
+        return;
       case 'limits':
         this.sim.node(NODES[s.node] as string, {
           type: 'ChangeNodeLimits',
