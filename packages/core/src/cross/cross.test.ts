@@ -201,6 +201,21 @@ describe('cross-stream: static IP (DESIGN 1.1 on-demand and claims)', () => {
     ]);
   });
 
+  it('a pod name with a claim gets its claimed IP even through AllocateIp, and gives it back through the claim', () => {
+    const w = world();
+    w.run({ type: 'BindIps', eniId: ENI_1, count: 2, why: 'min' });
+    w.run({ type: 'RecordIpsBound', intentId: 'c1:0' });
+    allocate(w, 'k1', 'warm');
+    w.run({ type: 'ReleaseStaticIp', containerId: 'k1', why: 'gone', claimExpiryMs: null });
+    w.run({ type: 'RecordIpUnbindFailed', intentId: 'c4:1', errorCode: 'CloudRetryable', message: 'busy' });
+    const d = w.run({ type: 'AllocateIp', pod: web0, containerId: 'k2' });
+    expect(d.node).toMatchObject([{ type: 'IpAllocated', data: { ip: '10.0.1.2', claim: 'Never' } }]);
+    expect(d.subnet?.events).toMatchObject([{ type: 'ClaimReused' }]);
+    const r = w.run({ type: 'ReleaseIp', containerId: 'k2', why: 'DEL' });
+    expect(r.node.map((e) => e.type)).toEqual(['IpReleased', 'IpUnbindRequested']);
+    expect(r.subnet?.events).toMatchObject([{ type: 'ClaimRetained' }]);
+  });
+
   it('no ENI with room and a free address: refused; draining and unknown nodes too', () => {
     const w = world({ [NODE]: [nodeRegistered()] });
     expect(allocate(w, 'k1').node).toMatchObject([{ data: { code: 'PoolExhausted' } }]);

@@ -11,8 +11,9 @@ import type { SubnetCommand } from '../subnet/commands.js';
 import { decideSubnet } from '../subnet/decide.js';
 import { pickFreeAddresses, type SubnetState } from '../subnet/state.js';
 import { nodeStream, subnetStream } from '../values/ids.js';
+import { podKey } from '../values/pod.js';
 import { type CrossCommand, parseCrossCommand } from './commands.js';
-import { allocateStaticIp, releaseStaticIp } from './static-ip.js';
+import { allocateStaticIp, findClaim, releaseStaticIp } from './static-ip.js';
 
 /** Events of one decision over a node stream and (at most) one subnet stream. */
 export interface CrossDecision {
@@ -155,6 +156,27 @@ export const decideCross = (
   subnets: Readonly<Record<string, SubnetState>>,
 ): CrossDecision => {
   if (isCrossOutcome(command)) return outcome(command, node, subnets);
+  // a pod name with a claim gets its claimed address whatever its annotations say now, and a
+  // claimed address goes back through the claim (unbound, claim retained or deleted)
+  if (command.type === 'AllocateIp') {
+    const found = findClaim(subnets, podKey(command.pod));
+    if (found) {
+      const c = {
+        ...command,
+        type: 'AllocateStaticIp' as const,
+        policy: found.claim.policy,
+        poolPolicy: 'warm' as const,
+      };
+      return allocateStaticIp(c, node, subnets);
+    }
+  }
+  if (command.type === 'ReleaseIp') {
+    const a = node.allocations[command.containerId];
+    if (a && findClaim(subnets, podKey(a.pod))?.claim.ip === a.ip) {
+      const c = { ...command, type: 'ReleaseStaticIp' as const, claimExpiryMs: command.claimExpiryMs ?? null };
+      return releaseStaticIp(c, node, subnets);
+    }
+  }
   if (NODE_ONLY.has(command.type)) return { node: decideNode(command as NodeCommand, node) };
   const cmd = parseCrossCommand(command);
   switch (cmd.type) {

@@ -31,7 +31,8 @@ const metaOf = (c: {
   ...(c.cause ? { cause: c.cause } : {}),
 });
 
-const findClaim = (subnets: Subnets, key: string): { subnetId: string; claim: Claim } | undefined => {
+/** The claim of a pod name, in whichever configured subnet holds it. */
+export const findClaim = (subnets: Subnets, key: string): { subnetId: string; claim: Claim } | undefined => {
   for (const id of Object.keys(subnets).sort()) {
     const claim = subnets[id]?.claims[key];
     if (claim) return { subnetId: id, claim };

@@ -66,7 +66,12 @@ export const nodeCommandSchema = z.discriminatedUnion('type', [
   /** Shared mode, warm pool, no claim: a free bound IP for a pod. Idempotent per container id. */
   cmd('AllocateIp', { pod: podRefSchema, containerId: containerIdSchema }),
   /** Shared mode: the pod's IP back to the node pool. Releasing an unknown container is a no-op. */
-  cmd('ReleaseIp', { containerId: containerIdSchema, why: whySchema }),
+  cmd('ReleaseIp', {
+    containerId: containerIdSchema,
+    why: whySchema,
+    /** For a claimed address (decided through `decideCross`): how long a `Never` claim is kept. */
+    claimExpiryMs: z.number().int().min(1000).nullable().optional(),
+  }),
   /** Exclusive mode: a whole ENI for a pod. Idempotent per container id. */
   cmd('AssignEni', { pod: podRefSchema, containerId: containerIdSchema }),
   /** Exclusive mode: the pod's ENI back to the pool. Returning an unknown container is a no-op. */
