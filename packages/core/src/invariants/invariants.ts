@@ -2,7 +2,7 @@ import { nodePoolSettings } from '../cluster/cluster.js';
 import type { ClusterConfig } from '../events/cluster-events.js';
 import type { NodeState } from '../node/state.js';
 import { eniCount, usedSlots } from '../node/state.js';
-import { maxBindableIps } from '../planner/limits.js';
+import { maxBindableIps, maxExclusiveEnis } from '../planner/limits.js';
 import { availableFor, type SubnetState } from '../subnet/state.js';
 import { podKey } from '../values/pod.js';
 
@@ -19,6 +19,10 @@ export interface InvariantInput {
   subnets: readonly SubnetState[];
   /** Needed for invariant 8 (bounds); without it 8 is not checked. */
   config?: ClusterConfig;
+  /** Pool mode per node for invariant 8 (default `shared`): exclusive nodes count whole ENIs. */
+  modes?: Readonly<Record<string, 'shared' | 'exclusive'>>;
+  /** Pods per node still waiting for an address (from Kubernetes): they count as pods for 8. */
+  pendingPods?: Readonly<Record<string, number>>;
 }
 
 const live = (n: NodeState) => n.status === 'active' || n.status === 'draining';
@@ -133,45 +137,63 @@ const claimsHold = (nodes: readonly NodeState[], subnets: readonly SubnetState[]
 };
 
 /**
- * 8. At rest (no intent in flight, not draining, warm pool), bound IPs are within
- * [pods + min, pods + max], the low end capped at max bindable and waived when the node cannot
- * grow (no ENI with room in a subnet with a free address, and no room or subnet for a new ENI).
+ * 8. At rest (no intent in flight, not draining, warm pool), bound IPs (exclusive nodes: ENIs)
+ * are within [pods + min, pods + max], capped at max bindable (exclusive: maxEnis - 1); the low
+ * end is waived when the node cannot grow (no ENI with room in a subnet with a free address, and
+ * no room or subnet for a new ENI).
  */
 const withinBounds = (
   nodes: readonly NodeState[],
   subnets: readonly SubnetState[],
   config: ClusterConfig,
+  modes: Readonly<Record<string, 'shared' | 'exclusive'>>,
+  pending: Readonly<Record<string, number>>,
 ): Violation[] => {
   const out: Violation[] = [];
   for (const n of nodes.filter((x) => x.status === 'active' && Object.keys(x.intents).length === 0)) {
     const { preBind, poolPolicy } = nodePoolSettings(config, n.node);
     if (poolPolicy !== 'warm') continue;
-    const pods = Object.keys(n.allocations).length;
-    const bound = Object.values(n.enis).reduce((k, e) => k + Object.keys(e.ips).length, 0);
+    const exclusive = modes[n.node] === 'exclusive';
     const free = (id: string) => {
       const s = subnets.find((x) => x.subnetId === id);
       return s && config.subnets.includes(id) && s.zone === n.zone ? availableFor(s, n.node) : 0;
     };
-    // room on an ENI whose subnet has an address, or room for a new ENI (its primary + one IP)
-    const canGrow =
-      Object.values(n.enis).some(
-        (e) => e.state === 'attached' && usedSlots(e) < n.limits.ipsPerEni - 1 && free(e.subnetId) > 0,
-      ) ||
-      (eniCount(n) < n.limits.maxEnis && config.subnets.some((id) => free(id) >= 2));
-    const low = Math.min(pods + preBind.min, maxBindableIps(n.limits));
-    const high = Math.max(pods + preBind.max, pods);
+    const roomForEni = eniCount(n) < n.limits.maxEnis;
+    let pods: number;
+    let bound: number;
+    let cap: number;
+    let canGrow: boolean;
+    if (exclusive) {
+      pods = Object.keys(n.assignments).length + (pending[n.node] ?? 0);
+      bound = Object.keys(n.enis).length;
+      cap = maxExclusiveEnis(n.limits);
+      canGrow = roomForEni && config.subnets.some((id) => free(id) >= 1);
+    } else {
+      pods = Object.keys(n.allocations).length + (pending[n.node] ?? 0);
+      bound = Object.values(n.enis).reduce((k, e) => k + Object.keys(e.ips).length, 0);
+      cap = maxBindableIps(n.limits);
+      // room on an ENI whose subnet has an address, or room for a new ENI (its primary + one IP)
+      canGrow =
+        Object.values(n.enis).some(
+          (e) => e.state === 'attached' && usedSlots(e) < n.limits.ipsPerEni - 1 && free(e.subnetId) > 0,
+        ) ||
+        (roomForEni && config.subnets.some((id) => free(id) >= 2));
+    }
+    const what = exclusive ? 'ENIs' : 'bound';
+    const low = Math.min(pods + preBind.min, cap);
+    const high = Math.max(Math.min(pods + preBind.max, cap), pods);
     if (bound < low && canGrow) {
       out.push({
         invariant: 8,
         subject: `node/${n.node}`,
-        message: `${n.node} has ${bound} bound, below ${low} (pods ${pods} + min ${preBind.min})`,
+        message: `${n.node} has ${bound} ${what}, below ${low} (pods ${pods} + min ${preBind.min})`,
       });
     }
-    if (bound > Math.min(high, Math.max(maxBindableIps(n.limits), pods))) {
+    if (bound > high) {
       out.push({
         invariant: 8,
         subject: `node/${n.node}`,
-        message: `${n.node} has ${bound} bound at rest, above ${high} (pods ${pods} + max ${preBind.max})`,
+        message: `${n.node} has ${bound} ${what} at rest, above ${high} (pods ${pods} + max ${preBind.max})`,
       });
     }
   }
@@ -190,5 +212,7 @@ export const checkInvariants = (input: InvariantInput): Violation[] => [
   ...allocatedIsBound(input.nodes, input.subnets),
   ...withinLimits(input.nodes),
   ...claimsHold(input.nodes, input.subnets),
-  ...(input.config ? withinBounds(input.nodes, input.subnets, input.config) : []),
+  ...(input.config
+    ? withinBounds(input.nodes, input.subnets, input.config, input.modes ?? {}, input.pendingPods ?? {})
+    : []),
 ];
