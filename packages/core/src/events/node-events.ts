@@ -134,6 +134,9 @@ export const nodeEvents = events('node', {
       instanceId: z.string().min(1).max(100),
       /** Why (idle, node draining, static pod gone). */
       why: whySchema,
+      /** True for the pool's paced slow release (one per release interval above pods + max);
+       *  absent for trims, drains and claim unbinds, which are not paced. */
+      slowRelease: z.literal(true).optional(),
     }),
   },
   /** Outcome: the ENI is detached (it still exists). */
@@ -236,6 +239,9 @@ export const nodeEvents = events('node', {
       ips,
       /** Why (above pods+max, above max bindable, static pod gone...). */
       why: whySchema,
+      /** True for the pool's paced slow release (one per release interval above pods + max);
+       *  absent for trims, drains and claim unbinds, which are not paced. */
+      slowRelease: z.literal(true).optional(),
     }),
   },
   /** Outcome: the addresses are unbound and free in the subnet again. */

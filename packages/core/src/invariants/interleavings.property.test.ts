@@ -190,6 +190,8 @@ class World {
         mode: node === EXCLUSIVE ? 'exclusive' : 'shared',
       }),
     );
+    // the plan's paced release is recorded as such, so that pacing survives in the log
+    const slow = plan.slowReleaseAt === undefined ? {} : { slowRelease: true };
     for (const a of plan.actions) {
       const ok =
         a.kind === 'bindIps'
@@ -199,9 +201,9 @@ class World {
             : a.kind === 'attachEni'
               ? this.sim.node(node, { type: 'RequestEniAttach', eniId: a.eniId, why: a.why })
               : a.kind === 'unbindIps'
-                ? this.sim.node(node, { type: 'RequestIpUnbind', eniId: a.eniId, ips: [...a.ips], why: a.why })
+                ? this.sim.node(node, { type: 'RequestIpUnbind', eniId: a.eniId, ips: [...a.ips], why: a.why, ...slow })
                 : a.kind === 'detachEni'
-                  ? this.sim.node(node, { type: 'RequestEniDetach', eniId: a.eniId, why: a.why })
+                  ? this.sim.node(node, { type: 'RequestEniDetach', eniId: a.eniId, why: a.why, ...slow })
                   : this.sim.node(node, { type: 'RequestEniDelete', eniId: a.eniId, why: a.why });
       if (!ok) break;
     }

@@ -30,7 +30,7 @@ export const nodeCommandSchema = z.discriminatedUnion('type', [
   cmd('RemoveNode', { reason: whySchema }),
   cmd('RequestEniCreate', { subnetId: subnetIdSchema, why: whySchema }),
   cmd('RequestEniAttach', { eniId: eniIdSchema, why: whySchema }),
-  cmd('RequestEniDetach', { eniId: eniIdSchema, why: whySchema }),
+  cmd('RequestEniDetach', { eniId: eniIdSchema, why: whySchema, slowRelease: z.literal(true).optional() }),
   cmd('RequestEniDelete', { eniId: eniIdSchema, why: whySchema }),
   cmd('RecordEniCreated', {
     intentId: intentIdSchema,
@@ -60,7 +60,13 @@ export const nodeCommandSchema = z.discriminatedUnion('type', [
   cmd('RecordIpsBound', { intentId: intentIdSchema }),
   cmd('RecordIpBindFailed', { intentId: intentIdSchema, errorCode: cloudErrorCodeSchema, message: messageSchema }),
   /** Unbind idle addresses from an ENI. */
-  cmd('RequestIpUnbind', { eniId: eniIdSchema, ips: z.array(ipv4Schema).min(1).max(256), why: whySchema }),
+  /** Unbind idle addresses; `slowRelease` marks the plan's paced release (see `PoolPlan.slowReleaseAt`). */
+  cmd('RequestIpUnbind', {
+    eniId: eniIdSchema,
+    ips: z.array(ipv4Schema).min(1).max(256),
+    why: whySchema,
+    slowRelease: z.literal(true).optional(),
+  }),
   cmd('RecordIpsUnbound', { intentId: intentIdSchema }),
   cmd('RecordIpUnbindFailed', { intentId: intentIdSchema, errorCode: cloudErrorCodeSchema, message: messageSchema }),
   /** Shared mode, warm pool, no claim: a free bound IP for a pod. Idempotent per container id. */

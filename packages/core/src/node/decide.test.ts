@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fold } from '../decider/decider.js';
+import type { NodeEvent } from '../events/node-events.js';
 import {
   ENI_1,
   ENI_2,
@@ -13,6 +15,8 @@ import {
   SUBNET_A,
 } from '../testing/index.js';
 import type { NodeCommand } from './commands.js';
+import { evolveNode } from './evolve.js';
+import { initialNodeState } from './state.js';
 
 const cmd = (c: Record<string, unknown>, n = 1) => ({ ...meta(n), node: NODE, ...c }) as NodeCommand;
 const allocate = (containerId: string, name = containerId) => cmd({ type: 'AllocateIp', pod: pod(name), containerId });
@@ -297,6 +301,23 @@ describe('node decider: ENI and IP intents and outcomes', () => {
       .when(cmd({ type: 'RecordIpsUnbound', intentId: 'c1:0' }, 2))
       .state();
     expect(done.enis[ENI_1]?.ips['10.0.1.12']).toBeUndefined();
+  });
+
+  it('only a slow release sets the pacing time; a trim does not', () => {
+    const given = [nodeRegistered(), ...eniReady(ENI_1, SUBNET_A, '10.0.1.10', ['10.0.1.11', '10.0.1.12'])];
+    const at = (events: NodeEvent[]) => events.map((e) => ({ ...e, at: '2026-01-01T00:05:00.000Z' }));
+    const slow = nodeSpec
+      .given(given)
+      .when(cmd({ type: 'RequestIpUnbind', eniId: ENI_1, ips: ['10.0.1.12'], why: 'above max', slowRelease: true }))
+      .thenMatches([{ type: 'IpUnbindRequested', data: { slowRelease: true } }]);
+    expect(fold(evolveNode, initialNodeState(), at([...given, ...slow])).lastReleaseAt).toBe(
+      '2026-01-01T00:05:00.000Z',
+    );
+    const trim = nodeSpec
+      .given(given)
+      .when(cmd({ type: 'RequestIpUnbind', eniId: ENI_1, ips: ['10.0.1.12'], why: 'above max bindable' }))
+      .thenMatches([{}]);
+    expect(fold(evolveNode, initialNodeState(), at([...given, ...trim])).lastReleaseAt).toBeUndefined();
   });
 
   it('a failed bind removes the binding IPs; a successful one marks them bound', () => {

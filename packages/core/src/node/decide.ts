@@ -115,7 +115,17 @@ const requestIpUnbind = (s: NodeState, cmd: NodeCommandOf<'RequestIpUnbind'>): N
   }
   const intentId = eventId(cmd, 0);
   return [
-    { type: 'IpUnbindRequested', data: { intentId, clientToken: intentId, eniId: eni.eniId, ips, why: cmd.why } },
+    {
+      type: 'IpUnbindRequested',
+      data: {
+        intentId,
+        clientToken: intentId,
+        eniId: eni.eniId,
+        ips,
+        why: cmd.why,
+        ...(cmd.slowRelease ? { slowRelease: true } : {}),
+      },
+    },
   ];
 };
 
@@ -136,7 +146,12 @@ const eniIntent = (
       if (usedSlots(eni) > 0) throw illegal(`ENI ${eni.eniId} still has secondary IPs`);
       if (Object.values(s.assignments).some((a) => a.eniId === eni.eniId))
         throw illegal(`ENI ${eni.eniId} serves a pod`);
-      return [{ type: 'EniDetachRequested', data: { ...base, instanceId: s.instanceId } }];
+      return [
+        {
+          type: 'EniDetachRequested',
+          data: { ...base, instanceId: s.instanceId, ...(cmd.slowRelease ? { slowRelease: true as const } : {}) },
+        },
+      ];
     case 'RequestEniDelete':
       if (eni.state !== 'detached') throw illegal(`ENI ${eni.eniId} is ${eni.state}, not detached`);
       return [{ type: 'EniDeleteRequested', data: base }];

@@ -91,7 +91,10 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
       });
     case 'EniDetachRequested':
       return withEni(
-        { ...addIntent(s, { intentId: e.data.intentId, op: 'detach', eniId: e.data.eniId }), ...stamp(e.at) },
+        {
+          ...addIntent(s, { intentId: e.data.intentId, op: 'detach', eniId: e.data.eniId }),
+          ...stamp(e.data.slowRelease ? e.at : undefined),
+        },
         e.data.eniId,
         setState('detaching'),
       );
@@ -132,7 +135,7 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
       return withIps(
         {
           ...addIntent(s, { intentId: e.data.intentId, op: 'unbind', eniId: e.data.eniId, ips: e.data.ips }),
-          ...stamp(e.at),
+          ...stamp(e.data.slowRelease ? e.at : undefined),
         },
         e.data.eniId,
         e.data.ips,
@@ -172,6 +175,7 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
   }
 };
 
+/** Only paced slow releases set `lastReleaseAt` (the planner's contract: trims are not paced). */
 const stamp = (at: string | undefined): { lastReleaseAt?: string } => (at ? { lastReleaseAt: at } : {});
 
 /** Applies one node event. Pure; the state's `version` counts the events applied. */

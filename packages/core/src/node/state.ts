@@ -70,7 +70,7 @@ export interface NodeState {
   assignments: Readonly<Record<string, Assignment>>;
   /** Last refusal per container id still waiting (cleared when it gets an address). */
   refusals: Readonly<Record<string, { code: string; reason: string }>>;
-  /** ISO time of the last IP unbind or ENI detach request (slow release pacing). */
+  /** ISO time of the last slow release (an unbind or detach marked `slowRelease`): the pacing. */
   lastReleaseAt?: string;
   /**
    * Set when the limits shrank below what the node holds: the larger limits the excess was
