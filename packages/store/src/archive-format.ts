@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
@@ -101,3 +102,14 @@ export class ArchiveReader {
     return out;
   }
 }
+
+/** The archiver's journal of segments deleted under NOSPACE but not yet in the manifest key. */
+export const ARCHIVE_PENDING_FILE = 'pending.json';
+
+/** Segments journalled in `<dir>/pending.json` (empty if none). */
+export const readPendingSegments = async (dir: string | undefined): Promise<ArchiveSegment[]> => {
+  if (!dir) return [];
+  const path = join(dir, ARCHIVE_PENDING_FILE);
+  if (!existsSync(path)) return [];
+  return parseManifest(await readFile(path, 'utf8'), path).segments;
+};

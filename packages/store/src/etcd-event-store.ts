@@ -12,7 +12,7 @@ import {
   type Subscription,
 } from '@eni-ipam/core';
 import type { Etcd3 } from 'etcd3';
-import { type ArchiveManifest, ArchiveReader, parseManifest } from './archive-format.js';
+import { type ArchiveManifest, ArchiveReader, parseManifest, readPendingSegments } from './archive-format.js';
 import { byPosition, decodeStored, type EventDecoder, type StoredEvent, validateEnvelope } from './envelope.js';
 import { type AppenderOptions, EtcdAppender } from './etcd-appender.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
@@ -109,7 +109,12 @@ export class EtcdEventStore implements EventStore {
     }
     const manifestKv = res.responses[0]?.response_range?.kvs[0];
     const manifest = manifestKv ? parseManifest(manifestKv.value.toString(), this.keys.manifest) : undefined;
-    const archived = manifest?.segments.filter((s) => s.stream === stream && s.toSeq >= from) ?? [];
+    const pending = await readPendingSegments(this.options.archiveDir);
+    const segments = [...(manifest?.segments ?? []), ...pending];
+    const archived = segments.filter(
+      (s, k) => s.stream === stream && s.toSeq >= from && segments.findIndex((x) => x.file === s.file) === k,
+    );
+    let archivedUpTo = 0;
     if (archived.length > 0) {
       if (!this.options.archiveDir) {
         throw new IpamError(
@@ -122,7 +127,10 @@ export class EtcdEventStore implements EventStore {
       }
       const reader = new ArchiveReader(this.options.archiveDir, this.decoder);
       for (const seg of archived.sort((a, b) => a.fromSeq - b.fromSeq)) {
-        for (const e of await reader.read(seg)) if (e.seq >= from && out.length < limit) out.push(e);
+        for (const e of await reader.read(seg)) {
+          if (e.seq >= from && e.seq > archivedUpTo && out.length < limit) out.push(e);
+        }
+        archivedUpTo = Math.max(archivedUpTo, seg.toSeq);
       }
     }
     const first = res.responses[1]?.response_range;
@@ -131,6 +139,8 @@ export class EtcdEventStore implements EventStore {
       for (const kv of kvs) {
         if (out.length >= limit) return;
         const key = kv.key.toString();
+        // a segment journalled under NOSPACE may still be live for a moment: archive wins
+        if ((this.keys.parseLog(key)?.seq ?? 0) <= archivedUpTo) continue;
         out.push(
           decodeStored(key, kv.value.toString(), Number(kv.mod_revision), this.keys.parseLog(key), this.decoder).event,
         );
@@ -229,7 +239,8 @@ export class EtcdEventStore implements EventStore {
   async manifest(): Promise<ArchiveManifest> {
     try {
       const v = await this.client.get(this.keys.manifest).string();
-      return v === null ? { segments: [] } : parseManifest(v, this.keys.manifest);
+      const base = v === null ? [] : parseManifest(v, this.keys.manifest).segments;
+      return { segments: [...base, ...(await readPendingSegments(this.options.archiveDir))] };
     } catch (e) {
       throw mapEtcdError(e, 'read archive manifest');
     }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { IpamError, type RecordedEvent, type SubscribeOptions, type Subscription } from '@eni-ipam/core';
+import { IpamError, isIpamError, type RecordedEvent, type SubscribeOptions, type Subscription } from '@eni-ipam/core';
 import type { IWatchRequest, IWatchResponse } from 'etcd3';
 import { byPosition, decodeStored, type StoredEvent } from './envelope.js';
 import type { EtcdEventStore } from './etcd-event-store.js';
@@ -70,6 +70,14 @@ export class EtcdSubscription implements Subscription {
     this.done.catch(() => {});
   }
 
+  /** How many times a compacted watch start made us reload from the log (diagnostics). */
+  reloads = 0;
+  /** How many times the watch was re-established after a broken stream (diagnostics). */
+  reconnects = 0;
+
+  /** The member (`host:port`) serving the current watch, for diagnostics and tests. */
+  peer: string | undefined;
+
   /** The revision the subscription continues from. */
   get position(): number {
     return this.next;
@@ -88,18 +96,20 @@ export class EtcdSubscription implements Subscription {
   private async run(): Promise<void> {
     let backoff = 100;
     try {
-      await this.catchUp();
+      await this.catchUpRetrying();
       while (this.live) {
         this.state = subscriptionTransition(this.state, this.state === 'catching-up' ? 'caught-up' : 'backoff-elapsed');
         const end = await this.watch();
         if (!this.live || end === 'closed') break;
         if (end === 'compacted') {
           this.state = subscriptionTransition(this.state, 'compacted');
-          await this.catchUp();
+          this.reloads++;
+          await this.catchUpRetrying();
           backoff = 100;
           continue;
         }
         this.state = subscriptionTransition(this.state, 'broken');
+        this.reconnects++;
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2000);
       }
@@ -115,6 +125,20 @@ export class EtcdSubscription implements Subscription {
       if (!this.live) return;
       await this.handler(batch);
       this.next = (batch[batch.length - 1] as RecordedEvent).revision + 1;
+    }
+  }
+
+  /** Catch-up, retried while etcd is unavailable (reads are idempotent); other errors stop us. */
+  private async catchUpRetrying(): Promise<void> {
+    let backoff = 100;
+    for (;;) {
+      try {
+        return await this.catchUp();
+      } catch (e) {
+        if (!isIpamError(e, 'StoreUnavailable') || !this.live) throw e;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+      }
     }
   }
 
@@ -174,9 +198,13 @@ export class EtcdSubscription implements Subscription {
       wake?.();
     };
     let seenRevision = 0;
+    this.peer = (stream as unknown as { getPeer?: () => string }).getPeer?.();
     stream.on('data', (res: IWatchResponse) => {
+      this.peer = (stream as unknown as { getPeer?: () => string }).getPeer?.() ?? this.peer;
       seenRevision = Math.max(seenRevision, Number(res.header?.revision ?? 0));
       push(res);
+      // backpressure: a slow handler pauses the gRPC stream instead of buffering without bound
+      if (queue.length >= 64) stream.pause();
     });
     stream.on('error', () => push('broken'));
     stream.on('end', () => push('broken'));
@@ -216,6 +244,7 @@ export class EtcdSubscription implements Subscription {
           });
         wake = undefined;
         const item = queue.shift();
+        if (queue.length < 16 && stream.isPaused()) stream.resume();
         if (item === undefined) continue;
         if (!this.live) return 'closed';
         if (typeof item === 'string') return item;
