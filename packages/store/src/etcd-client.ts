@@ -10,6 +10,8 @@ export interface EtcdConnectionOptions {
   auth?: { username: string; password: string };
   /** Deadline of every unary call, ms. Default 5000. */
   callTimeoutMs?: number;
+  /** Largest response accepted, bytes (gRPC's default is 4 MiB; a page of big events is more). Default 64 MiB. */
+  maxReceiveBytes?: number;
 }
 
 /**
@@ -26,7 +28,11 @@ export const createEtcdClient = (o: EtcdConnectionOptions): Etcd3 => {
     ...(o.tls ? { credentials: { rootCertificate: o.tls.ca, privateKey: o.tls.key, certChain: o.tls.cert } } : {}),
     ...(o.auth ? { auth: { username: o.auth.username, password: o.auth.password } } : {}),
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
-    grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
+    grpcOptions: {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.max_receive_message_length': o.maxReceiveBytes ?? 64 * 1024 * 1024,
+    },
     faultHandling: {
       global: noop,
       host: () =>

@@ -88,24 +88,23 @@ export class EtcdEventStore implements EventStore {
     // the manifest and the first page in one read, so an archival running meanwhile (it moves
     // keys and updates the manifest in one transaction) cannot make us miss or double a segment
     const range = this.keys.streamRange(stream, from);
-    let res: Awaited<ReturnType<Etcd3['kv']['txn']>>;
-    try {
-      res = await this.client.kv.txn({
-        compare: [],
-        success: [
-          { request_range: { key: Buffer.from(this.keys.manifest) } },
-          {
-            request_range: {
-              key: Buffer.from(range.start),
-              range_end: Buffer.from(range.end),
-              limit: Math.min(limit, this.pageSize),
-            },
-          },
-        ],
-        failure: [],
-      });
-    } catch (e) {
-      throw mapEtcdError(e, `readStream ${stream}`);
+    let res: Awaited<ReturnType<Etcd3['kv']['txn']>> | undefined;
+    let pageSize = Math.min(limit, this.pageSize);
+    while (!res) {
+      try {
+        res = await this.client.kv.txn({
+          compare: [],
+          success: [
+            { request_range: { key: Buffer.from(this.keys.manifest) } },
+            { request_range: { key: Buffer.from(range.start), range_end: Buffer.from(range.end), limit: pageSize } },
+          ],
+          failure: [],
+        });
+      } catch (e) {
+        const mapped = mapEtcdError(e, `readStream ${stream}`);
+        if (mapped.code !== 'RequestTooLarge' || pageSize === 1) throw mapped;
+        pageSize = Math.max(1, Math.floor(pageSize / 4)); // big events: smaller pages
+      }
     }
     const manifestKv = res.responses[0]?.response_range?.kvs[0];
     const manifest = manifestKv ? parseManifest(manifestKv.value.toString(), this.keys.manifest) : undefined;
@@ -147,22 +146,13 @@ export class EtcdEventStore implements EventStore {
       }
     };
     pushKvs(first.kvs);
-    let last = first.kvs[first.kvs.length - 1];
-    while (first.more && last && out.length < limit) {
-      const next = `${last.key.toString()}\0`;
-      let page: Awaited<ReturnType<Etcd3['kv']['range']>>;
-      try {
-        page = await this.client.kv.range({
-          key: Buffer.from(next),
-          range_end: Buffer.from(range.end),
-          limit: Math.min(limit - out.length, this.pageSize),
-        });
-      } catch (e) {
-        throw mapEtcdError(e, `readStream ${stream}`);
+    const last = first.kvs[first.kvs.length - 1];
+    if (first.more && last && out.length < limit) {
+      const rest = `${last.key.toString()}\0`;
+      for await (const page of scanRange(this.client, rest, range.end, pageSize, `readStream ${stream}`)) {
+        pushKvs(page.kvs);
+        if (out.length >= limit) break;
       }
-      pushKvs(page.kvs);
-      last = page.kvs[page.kvs.length - 1];
-      if (!page.more) break;
     }
     return out;
   }

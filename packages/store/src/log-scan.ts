@@ -33,6 +33,11 @@ export async function* scanRange(
       });
     } catch (e) {
       const mapped = mapEtcdError(e, what);
+      if (mapped.code === 'RequestTooLarge' && pageSize > 1) {
+        // a page of big events went over the client's receive limit: smaller pages
+        pageSize = Math.max(1, Math.floor(pageSize / 4));
+        continue;
+      }
       if (mapped.code === 'RevisionCompacted' && revision !== undefined) {
         // the snapshot we pinned is gone; keys are live, so continuing at the current revision
         // only adds newer writes, which callers filter or sort anyway
