@@ -20,36 +20,41 @@ export async function* scanRange(
   pageSize = 1000,
   what = 'scan',
 ): AsyncGenerator<ScanPage> {
-  let key = Buffer.from(start);
   let revision: number | undefined;
+  let size = pageSize;
+  const fetch = (key: Buffer) =>
+    client.kv.range({ key, range_end: Buffer.from(end), limit: size, ...(revision ? { revision } : {}) });
+  let key = Buffer.from(start);
+  let pending = fetch(key);
   for (;;) {
     let res: Awaited<ReturnType<Etcd3['kv']['range']>>;
     try {
-      res = await client.kv.range({
-        key,
-        range_end: Buffer.from(end),
-        limit: pageSize,
-        ...(revision ? { revision } : {}),
-      });
+      res = await pending;
     } catch (e) {
       const mapped = mapEtcdError(e, what);
-      if (mapped.code === 'RequestTooLarge' && pageSize > 1) {
+      if (mapped.code === 'RequestTooLarge' && size > 1) {
         // a page of big events went over the client's receive limit: smaller pages
-        pageSize = Math.max(1, Math.floor(pageSize / 4));
-        continue;
-      }
-      if (mapped.code === 'RevisionCompacted' && revision !== undefined) {
+        size = Math.max(1, Math.floor(size / 4));
+      } else if (mapped.code === 'RevisionCompacted' && revision !== undefined) {
         // the snapshot we pinned is gone; keys are live, so continuing at the current revision
         // only adds newer writes, which callers filter or sort anyway
         revision = undefined;
-        continue;
+      } else {
+        throw mapped;
       }
-      throw mapped;
+      pending = fetch(key);
+      continue;
     }
     revision ??= Number(res.header.revision);
-    yield { kvs: res.kvs, revision };
     const last = res.kvs[res.kvs.length - 1];
-    if (!res.more || !last) return;
-    key = Buffer.concat([last.key, Buffer.from([0])]);
+    const more = res.more && last !== undefined;
+    if (more) {
+      // prefetch the next page while the caller decodes this one
+      key = Buffer.concat([last.key, Buffer.from([0])]);
+      pending = fetch(key);
+      pending.catch(() => {}); // handled when awaited
+    }
+    yield { kvs: res.kvs, revision };
+    if (!more) return;
   }
 }
