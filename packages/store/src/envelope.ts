@@ -27,7 +27,7 @@ const corrupt = (key: string, why: string, cause?: unknown): IpamError =>
   new IpamError('CorruptLog', `corrupt event at ${key}: ${why}`, { key }, { cause });
 
 const isStr = (x: unknown, min = 0): boolean => typeof x === 'string' && x.length >= min;
-const isPosInt = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x > 0;
+const isPosInt = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
 const CAUSE_KEYS = ['commandId', 'podUid', 'containerId', 'cloudRequestId', 'eventId'] as const;
 
 /**
