@@ -32,11 +32,16 @@ describe('EtcdEventStore on a real 3-member cluster', () => {
   it('watch resume: 3,000 events, the member serving the watch is killed after 1,000 delivered; all arrive once, in order', async () => {
     const s = 'node/resume';
     const seen: RecordedEvent[] = [];
+    // the consumer stops at 1,000 until the member is dead, so the kill lands mid-backlog
+    let open: () => void = () => {};
+    const killed = new Promise<void>((r) => {
+      open = r;
+    });
     const sub = store.subscribe(
       (await store.headRevision()) + 1,
       async (batch) => {
         seen.push(...batch);
-        await new Promise((r) => setTimeout(r, 1)); // a consumer slower than the producer
+        if (seen.length >= 1000) await killed;
       },
       { streamPrefix: 'node/resume' },
     ) as EtcdSubscription;
@@ -49,6 +54,7 @@ describe('EtcdEventStore on a real 3-member cluster', () => {
     expect(victim).toBeGreaterThanOrEqual(0);
     expect(seen.length).toBeLessThan(3000);
     await cluster.member(victim).kill();
+    open();
     await until(() => seen.length >= 3000);
     await new Promise((r) => setTimeout(r, 500));
     await sub.close();
