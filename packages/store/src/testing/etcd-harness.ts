@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -236,11 +236,39 @@ export class EtcdCluster {
   }
 }
 
+const DIR_PREFIX = 'eni-ipam-etcd-';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes data dirs left by test processes that died without running exit hooks (SIGKILL):
+ * each dir is named after its owner's pid. Their etcd members died with them (pdeathsig).
+ */
+export const sweepStaleEtcdDirs = (base: string): string[] => {
+  const removed: string[] = [];
+  for (const name of readdirSync(base)) {
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(join(base, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+};
+
 /** Starts an n-member cluster on loopback and waits until every member is healthy. */
 export const startEtcdCluster = async (size = 3, options: EtcdMemberOptions = {}): Promise<EtcdCluster> => {
   if (!existsSync(ETCD)) throw new Error(`${ETCD} is missing: run scripts/install-system-deps.sh`);
   hookExit();
-  const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : '/tmp', 'eni-ipam-etcd-'));
+  const base = existsSync('/dev/shm') ? '/dev/shm' : '/tmp';
+  sweepStaleEtcdDirs(base);
+  const root = mkdtempSync(join(base, `${DIR_PREFIX}${process.pid}-`));
   dirs.add(root);
   const suffix = root.slice(-6).replace(/[^a-zA-Z0-9]/g, 'x');
   const ports = await Promise.all(Array.from({ length: size * 2 }, () => freePort()));

@@ -7,6 +7,7 @@ export {
   freePort,
   startEtcd,
   startEtcdCluster,
+  sweepStaleEtcdDirs,
 } from './etcd-harness.js';
 export { type ContractFixture, eventStoreContract, freshNode } from './event-store-contract.js';
 export { nextEvents, testEvent } from './events.js';
