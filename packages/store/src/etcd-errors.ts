@@ -2,6 +2,7 @@ import { IpamError } from '@eni-ipam/core';
 import { isBrokenCircuitError } from 'cockatiel';
 import {
   ClientClosedError,
+  EtcdAuthenticationFailedError,
   EtcdPermissionDeniedError,
   GRPCAbortedError,
   GRPCCancelledError,
@@ -21,6 +22,7 @@ import {
  * | `request is too large`, `larger than max`,     | RequestTooLarge    |
  * |   `too many operations in txn request`         |                    |
  * | `required revision has been compacted`         | RevisionCompacted  |
+ * | auth failed, permission denied, no user name  | StoreUnavailable, details.auth |
  * | unavailable, deadline, cancelled, broken circuit | StoreUnavailable |
  */
 export const mapEtcdError = (e: unknown, what: string): IpamError => {
@@ -43,8 +45,8 @@ export const mapEtcdError = (e: unknown, what: string): IpamError => {
   }
   if (
     e instanceof EtcdPermissionDeniedError ||
-    msg.includes('permission denied') ||
-    msg.includes('authentication failed')
+    e instanceof EtcdAuthenticationFailedError ||
+    /permission denied|authentication failed|user name is empty|invalid auth token/.test(msg)
   ) {
     return new IpamError(
       'StoreUnavailable',

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -19,6 +19,8 @@ export interface EtcdMemberOptions {
   quotaBackendBytes?: number;
   /** Extra flags, e.g. `['--experimental-watch-progress-notify-interval', '1s']`. */
   extraArgs?: readonly string[];
+  /** Serve clients over TLS (https endpoints); with `clientCertAuth`, demand client certificates. */
+  tls?: { certFile: string; keyFile: string; caFile: string; clientCertAuth?: boolean };
 }
 
 const ETCD = process.env.ETCD_BIN ?? '/usr/bin/etcd';
@@ -49,6 +51,16 @@ export const freePort = (): Promise<number> =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const portOpen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+
 export class EtcdMember {
   proc: ChildProcess | undefined;
   private stderrTail = '';
@@ -63,7 +75,7 @@ export class EtcdMember {
   ) {}
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`;
   }
   get peerUrl(): string {
     return `http://127.0.0.1:${this.peerPort}`;
@@ -109,6 +121,17 @@ export class EtcdMember {
       '--log-outputs',
       'stderr',
       ...(this.options.quotaBackendBytes ? ['--quota-backend-bytes', String(this.options.quotaBackendBytes)] : []),
+      ...(this.options.tls
+        ? [
+            '--cert-file',
+            this.options.tls.certFile,
+            '--key-file',
+            this.options.tls.keyFile,
+            '--trusted-ca-file',
+            this.options.tls.caFile,
+            ...(this.options.tls.clientCertAuth ? ['--client-cert-auth'] : []),
+          ]
+        : []),
       ...(this.options.extraArgs ?? []),
     ];
     const proc = spawn('setpriv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -167,9 +190,15 @@ export class EtcdMember {
     while (Date.now() < until) {
       if (!this.running) throw new Error(`etcd ${this.name} exited: ${this.stderrTail}`);
       try {
-        const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-        const j = (await res.json()) as { health?: string };
-        if (j.health === 'true') return;
+        if (this.options.tls) {
+          // TLS members: the process is up and the port accepts connections (the TLS tests then
+          // talk gRPC with their certificates)
+          if (await portOpen(this.clientPort)) return;
+        } else {
+          const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+          const j = (await res.json()) as { health?: string };
+          if (j.health === 'true') return;
+        }
       } catch {
         // not up yet
       }
