@@ -258,7 +258,7 @@ export class EtcdAppender {
           p.resolve({ revision: Number(kvs[0]?.mod_revision) });
           return 'done';
         }
-        const k = kvs.findIndex((kv) => kv !== undefined && storedId(kv) !== p.streams[kvs.indexOf(kv)]?.events[0]?.id);
+        const k = kvs.findIndex((kv, j) => kv !== undefined && storedId(kv) !== p.streams[j]?.events[0]?.id);
         const s = p.streams[k];
         if (k >= 0 && s) {
           p.reject(versionConflict({ stream: s.stream, expected: s.expectedVersion, actual: s.expectedVersion + 1 }));

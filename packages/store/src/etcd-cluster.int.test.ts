@@ -64,6 +64,37 @@ describe('EtcdEventStore on a real 3-member cluster', () => {
     await cluster.waitHealthy();
   });
 
+  it('a watch on a frozen member (SIGSTOP, like a partition) is noticed and moved; nothing is lost', async () => {
+    const s = 'node/frozen';
+    const seen: RecordedEvent[] = [];
+    const sub = store.subscribe(
+      (await store.headRevision()) + 1,
+      (batch) => {
+        seen.push(...batch);
+      },
+      { streamPrefix: s },
+    ) as EtcdSubscription;
+    await until(() => sub.state === 'watching' && sub.peer !== undefined);
+    await store.append([nextEvents(s, 0, 1)]);
+    await until(() => seen.length === 1);
+    const port = Number(sub.peer?.split(':').pop());
+    const frozen = cluster.members.findIndex((m) => m.clientPort === port);
+    const others = cluster.members.filter((_, k) => k !== frozen).map((m) => m.endpoint);
+    const writer = new EtcdEventStore({ connection: { endpoints: others }, prefix: '/t/cluster' });
+    cluster.member(frozen).pause();
+    try {
+      for (let v = 1; v < 20; v++) await writer.append([nextEvents(s, v, 1)]);
+      await until(() => seen.length === 20, 60_000);
+    } finally {
+      cluster.member(frozen).cont();
+      await writer.close();
+    }
+    await sub.close();
+    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
+    expect(sub.reconnects).toBeGreaterThanOrEqual(1);
+    await cluster.waitHealthy();
+  });
+
   it('kill the raft leader during appends: no acknowledged event is lost, none duplicated', async () => {
     const streams = Array.from({ length: 16 }, (_, k) => `node/raft-${k}`);
     const acked = new Map<string, string[]>(streams.map((s) => [s, []]));

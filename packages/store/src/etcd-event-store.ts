@@ -18,7 +18,7 @@ import { type AppenderOptions, EtcdAppender } from './etcd-appender.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { mapEtcdError } from './etcd-errors.js';
 import { EtcdSubscription } from './etcd-subscription.js';
-import { assertStreamName, KeyLayout } from './keys.js';
+import { assertStreamName, KeyLayout, prefixEnd } from './keys.js';
 import { batchesOfWholeRevisions, DEFAULT_LIMITS, type EtcdLimits } from './limits.js';
 import { scanRange } from './log-scan.js';
 
@@ -188,7 +188,7 @@ export class EtcdEventStore implements EventStore {
   async scan(prefix: string, fromRevision: number): Promise<{ events: RecordedEvent[]; revision: number }> {
     const found: StoredEvent[] = [];
     let revision = 0;
-    const end = prefix.endsWith('/') ? `${prefix.slice(0, -1)}0` : `${prefix}\xff`;
+    const end = prefixEnd(prefix);
     for await (const page of scanRange(this.client, prefix, end, this.pageSize, 'read log')) {
       revision = page.revision;
       for (const kv of page.kvs) {

@@ -222,6 +222,11 @@ export class EtcdSubscription implements Subscription {
     const liveness = setInterval(() => {
       // a healthy member answered last tick's progress request with a revision at least the
       // quorum head we read then; a silent or lagging one did not
+      if (queue.length > 0) {
+        // the consumer is behind (the stream may be paused on purpose): not a silent member
+        quorumRevision = 0;
+        return;
+      }
       if (quorumRevision > 0 && seenRevision < quorumRevision) {
         push('broken');
         return;
