@@ -66,7 +66,10 @@ export const envelopeSchemaAccepts = (raw: unknown): boolean => envelopeSchema.s
  * the order of events that share one revision (one transaction) as they were appended; etcd's
  * watch gives them in op order, a range read in key order, so both sides sort by (revision, i).
  */
-export const encodeStored = (e: EventEnvelope, i: number): string => JSON.stringify({ i, e });
+export const encodeStored = (e: EventEnvelope, i: number): string => wrapStored(JSON.stringify(e), i);
+
+/** The stored value around an already serialised envelope (the index is known only per transaction). */
+export const wrapStored = (envelopeJson: string, i: number): string => `{"i":${i},"e":${envelopeJson}}`;
 
 export interface StoredEvent {
   event: RecordedEvent;

@@ -1,6 +1,6 @@
 import { type AppendOptions, type AppendResult, IpamError, type StreamAppend } from '@eni-ipam/core';
 import type { Etcd3, ICompare, IKeyValue, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
-import { encodeStored, validateAppend } from './envelope.js';
+import { validateAppend, wrapStored } from './envelope.js';
 import { isAmbiguousWrite, isNotSent, mapEtcdError } from './etcd-errors.js';
 import { type Batchable, selectBatch } from './group-commit.js';
 import type { KeyLayout } from './keys.js';
@@ -24,6 +24,7 @@ export interface AppenderOptions {
 interface Pending extends Batchable {
   streams: readonly StreamAppend[];
   options: AppendOptions;
+  /** Each event's envelope as JSON; wrapped with its index when the transaction is built. */
   values: string[][];
   deadline: number;
   innocentRetries: number;
@@ -70,12 +71,11 @@ export class EtcdAppender {
   append(streams: readonly StreamAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new IpamError('StoreUnavailable', 'the event store is closed'));
     validateAppend(streams);
-    let i = 0;
-    const values = streams.map((s) => s.events.map((e) => encodeStored(e, i++)));
+    const values = streams.map((s) => s.events.map((e) => JSON.stringify(e)));
     const keyBytes = this.keys.log('node/x', 1).length + 40;
     const cost: AppendCost = appendCost(
       streams,
-      values.flat().map((v) => Buffer.byteLength(v)),
+      values.flat().map((v) => Buffer.byteLength(v) + 16),
       keyBytes,
     );
     assertFits(cost, this.opts.limits, options.fence !== undefined);
@@ -145,7 +145,10 @@ export class EtcdAppender {
             : { key: head, target: 'Value', result: 'Equal', value: b(String(s.expectedVersion)) },
         );
         s.events.forEach((e, n) => {
-          success.push({ request_put: { key: b(this.keys.log(s.stream, e.seq)), value: b(p.values[k]?.[n] ?? '') } });
+          // the index runs over the whole transaction: events of several appends that share a
+          // revision keep one order for the watch (op order) and for range reads (sorted by it)
+          const value = wrapStored(p.values[k]?.[n] ?? '', i++);
+          success.push({ request_put: { key: b(this.keys.log(s.stream, e.seq)), value: b(value) } });
           i++;
         });
         success.push({ request_put: { key: head, value: b(String(s.expectedVersion + s.events.length)) } });

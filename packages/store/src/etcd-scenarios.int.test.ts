@@ -68,6 +68,39 @@ describe('EtcdEventStore on one real member', () => {
     expect(revisions.size).toBeLessThan(total);
   });
 
+  it('events of appends that shared a transaction come in one order, live and on replay', async () => {
+    const tag = `ord${Math.random().toString(36).slice(2, 6)}`;
+    const from = (await store.headRevision()) + 1;
+    const live: string[] = [];
+    const sub = store.subscribe(
+      from,
+      (batch) => {
+        live.push(...batch.map((e) => e.id));
+      },
+      { streamPrefix: `node/${tag}` },
+    );
+    await until(() => (sub as EtcdSubscription).state === 'watching');
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, k) => store.append([nextEvents(`node/${tag}-${k}`, 0, 2)])),
+    );
+    expect(new Set(results.map((r) => r.revision)).size).toBeLessThan(60); // they did share
+    await until(() => live.length === 120);
+    await sub.close();
+    const replay: string[] = [];
+    const replayed = store.subscribe(
+      from,
+      (batch) => {
+        replay.push(...batch.map((e) => e.id));
+      },
+      { streamPrefix: `node/${tag}` },
+    );
+    await until(() => replay.length === 120);
+    await replayed.close();
+    expect(replay).toEqual(live);
+    const page = await store.readAll(from, 10_000);
+    expect(page.events.filter((e) => e.stream.startsWith(`node/${tag}`)).map((e) => e.id)).toEqual(live);
+  });
+
   it('an ambiguous append (committed, response lost) is resolved by read-back with no duplicate', async () => {
     let lose = 1;
     let sent = 0;
