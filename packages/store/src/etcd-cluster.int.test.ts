@@ -27,7 +27,7 @@ describe('EtcdEventStore on a real 3-member cluster', () => {
   afterAll(async () => {
     await store?.close();
     await cluster?.cleanup();
-  });
+  }, 150_000);
 
   it('watch resume: 3,000 events, the member serving the watch is killed after 1,000 delivered; all arrive once, in order', async () => {
     const s = 'node/resume';
@@ -62,7 +62,7 @@ describe('EtcdEventStore on a real 3-member cluster', () => {
     expect(sub.reconnects).toBeGreaterThanOrEqual(1);
     cluster.member(victim).start();
     await cluster.waitHealthy();
-  });
+  }, 150_000);
 
   it('a watch on a frozen member (SIGSTOP, like a partition) is noticed and moved; nothing is lost', async () => {
     const s = 'node/frozen';
@@ -93,7 +93,7 @@ describe('EtcdEventStore on a real 3-member cluster', () => {
     expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
     expect(sub.reconnects).toBeGreaterThanOrEqual(1);
     await cluster.waitHealthy();
-  });
+  }, 150_000);
 
   it('kill the raft leader during appends: no acknowledged event is lost, none duplicated', async () => {
     const streams = Array.from({ length: 16 }, (_, k) => `node/raft-${k}`);
@@ -140,5 +140,5 @@ describe('EtcdEventStore on a real 3-member cluster', () => {
     }
     // (errors counts appends refused during fail-over; they were not acknowledged, so not checked)
     void errors;
-  });
+  }, 150_000);
 });

@@ -25,7 +25,7 @@ describe('EtcdEventStore on one real member', () => {
   afterAll(async () => {
     await store?.close();
     await etcd?.cleanup();
-  });
+  }, 150_000);
 
   it('group commit: 64 concurrent writers on 1,000 streams lose and duplicate nothing, every stream gapless', async () => {
     const streams = Array.from({ length: 1000 }, (_, k) => `node/gc-${k}`);
@@ -66,7 +66,7 @@ describe('EtcdEventStore on one real member', () => {
     expect(read).toBe(total);
     // shared transactions: far fewer revisions than appends
     expect(revisions.size).toBeLessThan(total);
-  });
+  }, 150_000);
 
   it('events of appends that shared a transaction come in one order, live and on replay', async () => {
     const tag = `ord${Math.random().toString(36).slice(2, 6)}`;
@@ -99,7 +99,7 @@ describe('EtcdEventStore on one real member', () => {
     expect(replay).toEqual(live);
     const page = await store.readAll(from, 10_000);
     expect(page.events.filter((e) => e.stream.startsWith(`node/${tag}`)).map((e) => e.id)).toEqual(live);
-  });
+  }, 150_000);
 
   it('an ambiguous append (committed, response lost) is resolved by read-back with no duplicate', async () => {
     let lose = 1;
@@ -126,7 +126,7 @@ describe('EtcdEventStore on one real member', () => {
     // the same append again is recognised as done (idempotency), still no duplicate
     expect((await flaky.append([a])).revision).toBe(revision);
     expect(await store.streamVersion(s)).toBe(2);
-  });
+  }, 150_000);
 
   it('an ambiguous append that did not commit is sent again under the same compare and lands once', async () => {
     let lose = 1;
@@ -144,7 +144,7 @@ describe('EtcdEventStore on one real member', () => {
     const a = nextEvents(s, 0, 1);
     await flaky.append([a]);
     expect((await store.readStream(s)).map((e) => e.id)).toEqual([a.events[0]?.id]);
-  });
+  }, 150_000);
 
   it('a subscriber whose position was compacted away reloads from the log and continues, nothing lost', async () => {
     const tag = `cmp${Math.random().toString(36).slice(2, 6)}`;
@@ -178,7 +178,7 @@ describe('EtcdEventStore on one real member', () => {
     await sub.close();
     expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 101 }, (_, k) => k + 1));
     expect((sub as EtcdSubscription).reloads).toBeGreaterThanOrEqual(1);
-  });
+  }, 150_000);
 
   it('a corrupt value under the log prefix stops readers with CorruptLog naming the key', async () => {
     const corrupt = new EtcdEventStore({ client: store.client, prefix: '/t/corrupt' });
@@ -202,7 +202,7 @@ describe('EtcdEventStore on one real member', () => {
     expect(isIpamError(stopped, 'CorruptLog')).toBe(true);
     expect((stopped as IpamError).details.key).toBe(key);
     expect(delivered).toEqual([]); // the good event shares the catch-up; the reader never skips
-  });
+  }, 150_000);
 
   it('an unknown event version (injected decoder) stops the subscriber before that event', async () => {
     const decode = (raw: unknown, key: string): EventEnvelope => {
@@ -224,5 +224,5 @@ describe('EtcdEventStore on one real member', () => {
     expect(isIpamError(stopped, 'UnknownEventVersion')).toBe(true);
     expect(seen.map((e) => e.seq)).toEqual([1]);
     expect(await strict.readStream(s).catch((e: unknown) => (e as IpamError).code)).toBe('UnknownEventVersion');
-  });
+  }, 150_000);
 });

@@ -23,7 +23,7 @@ describe('LeaderElection and fencing on real etcd', () => {
   afterAll(async () => {
     await store?.close();
     await etcd?.cleanup();
-  });
+  }, 150_000);
 
   it('after leadership moves (resign), the old leader append fails atomically with NotLeader and writes nothing', async () => {
     const a = new LeaderElection({ client: store.client, prefix, candidate: 'a', election: 'resign', ttlSeconds: 3 });
@@ -46,7 +46,7 @@ describe('LeaderElection and fencing on real etcd', () => {
     expect(await codeOf(store.append([nextEvents(s1, 1)], { fence: b.fencingToken() }))).toBe('ok');
     await a.resign(); // resigning when not leader succeeds
     await b.resign();
-  });
+  }, 150_000);
 
   it('a killed leader (its process gone, lease expires) is replaced and its token fences it out', async () => {
     const deadClient = createEtcdClient({ endpoints: etcd.endpoints });
@@ -62,7 +62,7 @@ describe('LeaderElection and fencing on real etcd', () => {
     expect(await store.streamVersion('node/killed')).toBe(0);
     await b.resign();
     expect(a.state).toBe('lost');
-  });
+  }, 150_000);
 
   it('detects its own loss promptly when etcd stops answering, well before 2xTTL', async () => {
     const el = new LeaderElection({ client: store.client, prefix, candidate: 'p', election: 'prompt', ttlSeconds: 6 });
@@ -90,5 +90,5 @@ describe('LeaderElection and fencing on real etcd', () => {
       refused = e;
     }
     expect(isIpamError(refused, 'NotLeader')).toBe(true);
-  });
+  }, 150_000);
 });

@@ -29,7 +29,7 @@ describe('a small quota: NOSPACE, archive, compact, defrag, disarm, resume with 
     await store?.close();
     await etcd?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 150_000);
 
   it('reaching the quota gives StoreNoSpace (not a tripped breaker); reads keep working', async () => {
     let noSpace: IpamError | undefined;
@@ -52,7 +52,7 @@ describe('a small quota: NOSPACE, archive, compact, defrag, disarm, resume with 
       'StoreNoSpace',
     );
     for (const s of streams) expect((await store.readStream(s)).map((e) => e.id)).toEqual(acked.get(s));
-  });
+  }, 150_000);
 
   it('after archive + compact + defrag + disarm, appends resume and every stream reads whole (archive + etcd)', async () => {
     for (const s of streams) {
@@ -78,7 +78,7 @@ describe('a small quota: NOSPACE, archive, compact, defrag, disarm, resume with 
       expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => k + 1));
       expect((await store.readStream(s, 3, 2)).map((e) => e.seq)).toEqual([3, 4]);
     }
-  });
+  }, 150_000);
 
   it('archives in one transaction when there is space, and a subscriber below the archive reloads via onCompacted', async () => {
     const s = 'node/q-0';
@@ -113,5 +113,5 @@ describe('a small quota: NOSPACE, archive, compact, defrag, disarm, resume with 
     expect(compactedAt).toHaveLength(1);
     expect(seen.some((e) => e.id === a.events[0]?.id)).toBe(true);
     expect(seen.every((e) => e.revision >= (compactedAt[0] as number))).toBe(true);
-  });
+  }, 150_000);
 });
