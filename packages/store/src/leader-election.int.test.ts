@@ -28,15 +28,23 @@ describe('LeaderElection and fencing on real etcd', () => {
   it('after leadership moves (resign), the old leader append fails atomically with NotLeader and writes nothing', async () => {
     const a = new LeaderElection({ client: store.client, prefix, candidate: 'a', election: 'resign', ttlSeconds: 3 });
     const b = new LeaderElection({ client: store.client, prefix, candidate: 'b', election: 'resign', ttlSeconds: 3 });
+    const seenLeaders: (string | undefined)[] = [];
+    const stopObserving = b.observe((l) => seenLeaders.push(l?.candidate), 50);
     const tokenA = await a.campaign();
     const bElected = b.campaign();
     expect((await a.leader())?.candidate).toBe('a');
     const s1 = 'node/fenced-1';
     const s2 = 'node/fenced-2';
     await store.append([nextEvents(s1, 0)], { fence: a.fencingToken() });
+    const sawA = Date.now() + 5000;
+    while (!seenLeaders.includes('a') && Date.now() < sawA) await new Promise((r) => setTimeout(r, 20));
     await a.resign();
     const tokenB = await bElected;
     expect(tokenB.createRevision).toBeGreaterThan(tokenA.createRevision);
+    const sawB = Date.now() + 5000;
+    while (seenLeaders.at(-1) !== 'b' && Date.now() < sawB) await new Promise((r) => setTimeout(r, 20));
+    stopObserving();
+    expect(seenLeaders.filter((c) => c !== undefined)).toEqual(['a', 'b']);
     expect((await b.leader())?.candidate).toBe('b');
     // a two-stream append under the old token: neither stream moves
     expect(await codeOf(store.append([nextEvents(s1, 1), nextEvents(s2, 0)], { fence: tokenA }))).toBe('NotLeader');
