@@ -28,6 +28,8 @@ interface Pending extends Batchable {
   values: string[][];
   deadline: number;
   innocentRetries: number;
+  /** An earlier attempt's outcome was unknown (read back absent, but it may still land). */
+  maybeCommitted: boolean;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -90,6 +92,7 @@ export class EtcdAppender {
         solo: false,
         deadline: Date.now() + (options.timeoutMs ?? this.appendTimeoutMs),
         innocentRetries: 0,
+        maybeCommitted: false,
         resolve,
         reject,
       });
@@ -109,7 +112,17 @@ export class EtcdAppender {
         const p = this.queue[k] as Pending;
         if (p.deadline <= now) {
           this.queue.splice(k, 1);
-          p.reject(new IpamError('StoreUnavailable', 'append timed out before it could be sent', { timeout: true }));
+          p.reject(
+            p.maybeCommitted
+              ? new IpamError(
+                  'AmbiguousOutcome',
+                  'append outcome unknown: an attempt timed out and no retry got through',
+                  {
+                    streams: p.streamNames,
+                  },
+                )
+              : new IpamError('StoreUnavailable', 'append timed out before it could be sent', { timeout: true }),
+          );
         }
       }
       const idx = selectBatch(this.queue, this.busy, this.opts.limits);
@@ -217,24 +230,21 @@ export class EtcdAppender {
   }
 
   private async onError(batch: Pending[], e: unknown): Promise<void> {
-    if (isNotSent(e)) {
-      for (const p of batch) p.reject(mapEtcdError(e, 'append'));
-      return;
-    }
-    if (!isAmbiguousWrite(e)) {
+    if (isNotSent(e) || !isAmbiguousWrite(e)) {
       const mapped = mapEtcdError(e, 'append');
       if (mapped.code === 'RequestTooLarge' && batch.length > 1) {
         this.requeue(batch.map((p) => ({ ...p, solo: true })));
         return;
       }
-      for (const p of batch) p.reject(mapped);
+      // this attempt did not apply; an earlier ambiguous one of the same append still might have
+      for (const p of batch) p.reject(p.maybeCommitted ? ambiguous(p, e) : mapped);
       return;
     }
     const again: Pending[] = [];
     await Promise.all(
       batch.map(async (p) => {
         const outcome = await this.readBack(p);
-        if (outcome === 'absent') again.push(p);
+        if (outcome === 'absent') again.push({ ...p, maybeCommitted: true });
       }),
     );
     this.requeue(again);
@@ -294,6 +304,14 @@ const storedId = (kv: IKeyValue): string | undefined => {
     return undefined;
   }
 };
+
+const ambiguous = (p: Pending, cause: unknown): IpamError =>
+  new IpamError(
+    'AmbiguousOutcome',
+    'append outcome unknown: an attempt timed out and no later attempt got through; read the stream to know',
+    { streams: p.streamNames },
+    { cause },
+  );
 
 const notLeader = (key: string): IpamError =>
   new IpamError('NotLeader', `fencing key ${key} is gone or belongs to another term; nothing was appended`, { key });

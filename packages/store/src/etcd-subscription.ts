@@ -75,6 +75,9 @@ export class EtcdSubscription implements Subscription {
   /** How many times the watch was re-established after a broken stream (diagnostics). */
   reconnects = 0;
 
+  /** The last watch was created by etcd (so a break is news, not a member that stays down). */
+  private watchWorked = false;
+
   /** The member (`host:port`) serving the current watch, for diagnostics and tests. */
   peer: string | undefined;
 
@@ -110,6 +113,7 @@ export class EtcdSubscription implements Subscription {
         }
         this.state = subscriptionTransition(this.state, 'broken');
         this.reconnects++;
+        if (this.watchWorked) backoff = 100; // it served us; start the backoff over
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2000);
       }
@@ -198,6 +202,7 @@ export class EtcdSubscription implements Subscription {
       wake?.();
     };
     let seenRevision = 0;
+    this.watchWorked = false;
     this.peer = (stream as unknown as { getPeer?: () => string }).getPeer?.();
     stream.on('data', (res: IWatchResponse) => {
       this.peer = (stream as unknown as { getPeer?: () => string }).getPeer?.() ?? this.peer;
@@ -254,6 +259,7 @@ export class EtcdSubscription implements Subscription {
         if (!this.live) return 'closed';
         if (typeof item === 'string') return item;
         if (item.canceled) return Number(item.compact_revision) > 0 ? 'compacted' : 'broken';
+        if (item.created) this.watchWorked = true;
         if (item.events.length === 0) continue;
         const decoded: StoredEvent[] = [];
         for (const ev of item.events) {
