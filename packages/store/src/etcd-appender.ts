@@ -230,8 +230,18 @@ export class EtcdAppender {
   }
 
   private async onError(batch: Pending[], e: unknown): Promise<void> {
+    const mapped = mapEtcdError(e, 'append');
+    if (mapped.code === 'StoreNoSpace') {
+      // etcd 3.4 applies a write that crosses the quota and THEN answers NOSPACE (and raises the
+      // alarm): the error does not mean "not written". Reads still work, so look.
+      await Promise.all(
+        batch.map(async (p) => {
+          if ((await this.readBack(p)) === 'absent') p.reject(p.maybeCommitted ? ambiguous(p, e) : mapped);
+        }),
+      );
+      return;
+    }
     if (isNotSent(e) || !isAmbiguousWrite(e)) {
-      const mapped = mapEtcdError(e, 'append');
       if (mapped.code === 'RequestTooLarge' && batch.length > 1) {
         this.requeue(batch.map((p) => ({ ...p, solo: true })));
         return;

@@ -18,7 +18,7 @@ import {
  *
  * | etcd says                                      | code               |
  * |------------------------------------------------|--------------------|
- * | `mvcc: database space exceeded` (NOSPACE)      | StoreNoSpace       |
+ * | `mvcc: database space exceeded` (NOSPACE)      | StoreNoSpace (a write may still have applied: read back) |
  * | `request is too large`, `larger than max`,     | RequestTooLarge    |
  * |   `too many operations in txn request`         |                    |
  * | `required revision has been compacted`         | RevisionCompacted  |
