@@ -8,6 +8,8 @@ declare -A want=(
   [etcdctl]=etcd-client       # maintenance commands in tests and docs
   [ip]=iproute2               # network namespaces, veths, rules, routes
   [nsenter]=util-linux        # entering pod network namespaces
+  [setpriv]=util-linux        # test etcd members die with their test process (--pdeathsig)
+  [openssl]=openssl           # throwaway CA and certificates for the etcd TLS test
 )
 missing=()
 for bin in "${!want[@]}"; do
@@ -19,5 +21,5 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "install-system-deps: all present (etcd, etcdctl, ip, nsenter)"
+  echo "install-system-deps: all present (etcd, etcdctl, ip, nsenter, setpriv, openssl)"
 fi
