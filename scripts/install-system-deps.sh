@@ -13,6 +13,8 @@ declare -A want=(
   [cc]=gcc                    # builds the CNI shim (packages/node-dataplane/shim) at test set-up
   [go]=golang-go              # builds the libcni test driver at test set-up
   [iptables]=iptables         # needed by the chained reference plugins (portmap)
+  [setpriv]=util-linux        # test etcd members die with their test process (--pdeathsig)
+  [openssl]=openssl           # throwaway CA and certificates for the etcd TLS test
 )
 missing=()
 for bin in "${!want[@]}"; do
