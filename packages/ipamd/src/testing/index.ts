@@ -1,1 +1,2 @@
-export {};
+export * from './recording-service.js';
+export * from './test-server.js';
