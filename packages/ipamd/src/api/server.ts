@@ -63,6 +63,9 @@ export const buildApiServer = (opts: ApiServerOptions): FastifyInstance => {
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // close() drops every connection (open feeds are ended first, in preClose): a fresh socket
+    // that never sent a request is not "idle" to node:http and would hold close() until timeout
+    forceCloseConnections: true,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (req: IncomingMessage) => {
       const h = req.headers['x-request-id'];
@@ -73,6 +76,8 @@ export const buildApiServer = (opts: ApiServerOptions): FastifyInstance => {
     ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
   }) as unknown as FastifyInstance;
 
+  // JSON only: a text/plain body is 415, not a string for the schema to puzzle over
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -1,2 +1,3 @@
+export * from './http.js';
 export * from './recording-service.js';
 export * from './test-server.js';
