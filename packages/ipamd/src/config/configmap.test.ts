@@ -58,7 +58,7 @@ describe('applyConfigMap', () => {
     ]);
   });
 
-  it.each([
+  it.each<{ name: string; data: Record<string, string>; facts?: Parameters<typeof facts>[0]; reasons: unknown[] }>([
     {
       name: 'a malformed subnet id, named',
       data: { TKE_ENI_IPAMD_SUBNET_ID: `${A}:subnet-XYZ` },
@@ -99,7 +99,7 @@ describe('applyConfigMap', () => {
       reasons: [expect.stringContaining('subnets')],
     },
   ])('rejects $name and keeps the old config', ({ data, facts: f, reasons }) => {
-    const r = applyConfigMap(current, data as Record<string, string>, facts(f));
+    const r = applyConfigMap(current, data, facts(f));
     expect(r).toEqual({ ok: false, reasons });
   });
 
