@@ -1,4 +1,4 @@
-import { api, IpamError } from '@eni-ipam/core';
+import { api, IpamError, intToIp, ipToInt } from '@eni-ipam/core';
 import type { IpamService, RequestContext } from '../api/service.js';
 
 type Method = Exclude<keyof IpamService, 'hasNode'>;
@@ -53,11 +53,11 @@ export class RecordingIpamService implements IpamService {
     const existing = this.allocations.get(req.containerId);
     if (existing) return api.AllocationSchema.parse(existing);
     const allocation: api.PodAllocation = {
-      ip: `10.0.1.${this.nextIp++}`,
+      ip: intToIp(ipToInt('10.0.0.0') + this.nextIp++),
       eniId: 'eni-aaaa1111',
       eniMac: '20:90:6f:00:00:01',
-      gateway: '10.0.1.1',
-      subnetCidr: '10.0.1.0/24',
+      gateway: '10.0.0.1',
+      subnetCidr: '10.0.0.0/16',
       containerId: req.containerId,
       pod: req.pod,
       mode: req.mode,
