@@ -8,6 +8,7 @@ declare -A want=(
   [etcdctl]=etcd-client       # maintenance commands in tests and docs
   [ip]=iproute2               # network namespaces, veths, rules, routes
   [nsenter]=util-linux        # entering pod network namespaces
+  [openssl]=openssl           # throwaway TLS certificates in the ipamd HTTPS test
 )
 missing=()
 for bin in "${!want[@]}"; do
@@ -19,5 +20,5 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "install-system-deps: all present (etcd, etcdctl, ip, nsenter)"
+  echo "install-system-deps: all present (etcd, etcdctl, ip, nsenter, openssl)"
 fi

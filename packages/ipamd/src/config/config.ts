@@ -152,12 +152,11 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
     if (r.success) v[o.key] = r.data;
     else problems.push(`${origin(o, source)}: ${r.error.issues[0]?.message ?? 'invalid'}, got ${JSON.stringify(raw)}`);
   }
-  const secret = (fileKey: string, envName: string, what: string): SecretSource | undefined => {
+  const secret = (fileKey: string, envName: string, what: string, min = secretMin): SecretSource | undefined => {
     if (v[fileKey] !== undefined) return { file: v[fileKey] as string };
     const value = src.env[envName];
     if (value === undefined || value === '') return undefined;
-    if (Buffer.byteLength(value) < secretMin)
-      problems.push(`${what} (env ${envName}) must be at least ${secretMin} bytes`);
+    if (Buffer.byteLength(value) < min) problems.push(`${what} (env ${envName}) must be at least ${min} bytes`);
     return { value };
   };
   if (v.clusterid === undefined && !problems.some((p) => p.startsWith('--clusterid'))) {
@@ -182,7 +181,7 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
   };
   pair('tlsCertFile', 'tlsKeyFile');
   pair('etcdCertFile', 'etcdKeyFile');
-  const etcdPassword = secret('etcdPasswordFile', SECRET_ENV.etcdPassword, 'the etcd password');
+  const etcdPassword = secret('etcdPasswordFile', SECRET_ENV.etcdPassword, 'the etcd password', 1);
   if ((v.etcdUsername === undefined) !== (etcdPassword === undefined)) {
     problems.push(
       `--etcd-username needs a password (--etcd-password-file or env ${SECRET_ENV.etcdPassword}), and back`,

@@ -17,6 +17,7 @@ export const REDACT_PATHS: readonly string[] = [
   'password',
   '*.password',
   '*.*.password',
+  '*.*.*.password',
   'secret',
   '*.secret',
   'clusterSecret',
