@@ -10,5 +10,6 @@ export * from './auth/index.js';
 export * from './config/config.js';
 export * from './config/configmap.js';
 export * from './config/options.js';
+export * from './config/secrets.js';
 export * from './observability/logger.js';
 export * from './observability/metrics.js';

@@ -1,4 +1,5 @@
-import { type ClusterConfig, defaultClusterConfig } from '@eni-ipam/core';
+import { type ClusterConfig, clusterConfigSchema, defaultClusterConfig } from '@eni-ipam/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyConfigMap, type SubnetFacts } from './configmap.js';
 
@@ -118,5 +119,30 @@ describe('applyConfigMap', () => {
     );
     expect(r.ok).toBe(true);
     expect(asked).toEqual([]);
+  });
+
+  it('never throws; accepts only valid configs, rejects with reasons (property)', () => {
+    const id = fc.oneof(fc.constantFrom(A, B, C, 'subnet-dddd4444'), fc.string({ maxLength: 20 }));
+    const data = fc.record(
+      {
+        TKE_ENI_IPAMD_SUBNET_ID: fc.array(id, { maxLength: 5 }).map((xs) => xs.join(':')),
+        TKE_ENI_IPAMD_VPC_ID: fc.oneof(fc.constant(VPC), fc.string({ maxLength: 15 })),
+        TKE_ENI_IPAMD_ZONE: fc.string({ maxLength: 10 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(data, fc.boolean(), (d, empty) => {
+        const r = applyConfigMap(current, d, { boundIps: () => 1, isEmptyInVpc: () => empty });
+        if (r.ok) {
+          expect(clusterConfigSchema.safeParse(r.config).success).toBe(true);
+          expect(r.config.vpcId).toBe(VPC);
+          if (!empty) expect(r.config.subnets.every((x) => current.subnets.includes(x))).toBe(true);
+        } else {
+          expect(r.reasons.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
