@@ -38,6 +38,7 @@ export interface ApiServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
+const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const fastifyCodeOf = (e: FastifyError): api.ApiErrorCode => {
@@ -66,7 +67,11 @@ export const buildApiServer = (opts: ApiServerOptions): FastifyInstance => {
     // close() drops every connection (open feeds are ended first, in preClose): a fresh socket
     // that never sent a request is not "idle" to node:http and would hold close() until timeout
     forceCloseConnections: true,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // probes and scrapes every few seconds would drown the log
+      disableRequestLogging: (req: { url?: string }) => QUIET.has(req.url ?? ''),
+    }),
     genReqId: (req: IncomingMessage) => {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();

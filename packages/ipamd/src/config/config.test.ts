@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type IpamdConfig, loadConfig } from './config.js';
-import { OPTIONS } from './options.js';
+import { helpText, OPTIONS } from './options.js';
 
 const SECRET = 's'.repeat(32);
 const baseEnv = {
@@ -175,5 +176,11 @@ describe('loadConfig', () => {
       expect(r.text).toContain(v);
     }
     expect(r.text).toContain('TKE_ENI_IPAMD_SUBNET_ID');
+  });
+});
+
+describe('README.md', () => {
+  it('quotes the --help text as it is', () => {
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(helpText());
   });
 });

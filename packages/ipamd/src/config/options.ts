@@ -171,6 +171,8 @@ export const buildProgram = (): Command => {
     .allowUnknownOption()
     .allowExcessArguments()
     .exitOverride()
+    // a fixed width: the same text on every terminal (README.md quotes it, a test compares)
+    .configureHelp({ helpWidth: 110 })
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });
   for (const o of OPTIONS) {
     const dflt = o.default === undefined ? '' : ` [default: ${o.default}]`;
