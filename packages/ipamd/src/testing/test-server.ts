@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApiServer } from '../api/server.js';
+import { buildApiServer, listen } from '../api/server.js';
 import type { LeaderRouter } from '../api/service.js';
 import { HmacAuthenticator, nodeToken } from '../auth/hmac-authenticator.js';
 import { createLogger } from '../observability/logger.js';
@@ -46,10 +46,9 @@ export const startTestServer = async (opts: TestServerOptions = {}): Promise<Tes
     ...(opts.feedHeartbeatMs ? { feedHeartbeatMs: opts.feedHeartbeatMs } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address() as { port: number };
+  const url = await listen(app, '127.0.0.1', 0);
   return {
-    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`,
+    url,
     app,
     service,
     metrics,
