@@ -67,6 +67,11 @@ describe('node routes: happy paths', () => {
     );
   });
 
+  it('DELETE with content-type application/json and an empty body (as the agent sends it) is fine', async () => {
+    const r = await call(s.url, 'DELETE', `${A}/allocations/c-empty`, { auth: s.nodeAuth('node-a'), raw: '' });
+    expect(r.status).toBe(204);
+  });
+
   it('GET state answers the node state', async () => {
     const r = await call(s.url, 'GET', `${A}/state`, { auth: s.nodeAuth('node-a') });
     expect(r.status).toBe(200);

@@ -83,6 +83,14 @@ export const buildApiServer = (opts: ApiServerOptions): FastifyInstance => {
 
   // JSON only: a text/plain body is 415, not a string for the schema to puzzle over
   app.removeContentTypeParser('text/plain');
+  // an empty JSON body is no body (clients send content-type on DELETE too); anything else goes
+  // through fastify's parser, which refuses __proto__ and constructor.prototype keys
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') done(null, undefined);
+    else json(req, body as string, done);
+  });
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
