@@ -118,7 +118,7 @@ describe('fuzzed requests', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 240_000);
 
   it('allocation bodies: 200 only for a valid body from the node itself, otherwise 4xx and no call', async () => {
     await fc.assert(
@@ -142,5 +142,5 @@ describe('fuzzed requests', () => {
       ),
       { numRuns: 2000 },
     );
-  });
+  }, 240_000);
 });
