@@ -14,7 +14,7 @@ declare -A want=(
   [go]=golang-go              # builds the libcni test driver at test set-up
   [iptables]=iptables         # needed by the chained reference plugins (portmap)
   [setpriv]=util-linux        # test etcd members die with their test process (--pdeathsig)
-  [openssl]=openssl           # throwaway CA and certificates for the etcd TLS test
+  [openssl]=openssl           # throwaway CA and certificates (etcd TLS test, ipamd HTTPS test)
 )
 missing=()
 for bin in "${!want[@]}"; do

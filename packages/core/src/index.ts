@@ -7,8 +7,10 @@
  * - cross: decisions that append to a node stream and a subnet stream together;
  * - projections and invariants: read models and the checker of DESIGN section 6;
  * - values: validated value types and their parsers;
- * - planner: the pool planner and its ordering rules.
+ * - planner: the pool planner and its ordering rules;
+ * - api: the HTTP wire contract of ipamd (as a namespace: its names overlap the domain's).
  */
+export * as api from './api/index.js';
 export * from './cluster/cluster.js';
 export * from './cross/index.js';
 export * from './decider/decider.js';

@@ -1,1 +1,3 @@
-export {};
+export * from './http.js';
+export * from './recording-service.js';
+export * from './test-server.js';
