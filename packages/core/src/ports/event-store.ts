@@ -94,7 +94,8 @@ export interface Snapshot<S = unknown> {
 
 export interface Subscription {
   close(): Promise<void>;
-  /** Resolves when the subscription stops on its own (an error such as a corrupt event). */
+  /** Settles when the subscription stops: resolves after `close()`, rejects with the error
+   *  that stopped it on its own (`CorruptLog`, the decoder's error, `RevisionCompacted`). */
   readonly done: Promise<void>;
 }
 

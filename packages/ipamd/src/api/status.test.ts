@@ -48,6 +48,8 @@ const EXPECTED = {
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   Internal: 500,
+  IpamdUnavailable: 503,
+  IpamdRejected: 502,
 } as const satisfies Record<api.ApiErrorCode, number>;
 
 /**

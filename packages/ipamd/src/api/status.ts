@@ -65,9 +65,13 @@ export const statusOf = (code: api.ApiErrorCode): ErrorStatus => {
     case 'AmbiguousOutcome':
     case 'CloudRetryable':
     case 'CloudAmbiguous':
+    // The agent's client-side codes; ipamd never raises them itself, but a forwarded write
+    // that met an unreachable leader is "try again later" all the same.
+    case 'IpamdUnavailable':
       return { status: 503, retryAfterS: 1 };
     case 'CloudPermanent':
     case 'CloudInvalidState':
+    case 'IpamdRejected':
       return { status: 502 };
     case 'InvalidEvent':
     case 'UnknownEventType':
