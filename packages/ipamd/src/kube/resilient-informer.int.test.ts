@@ -42,26 +42,28 @@ const nodeInformer = (a: FakeApiServer, extra: Partial<ResilientInformerOptions<
 
 describe('ResilientInformer', () => {
   it('is ready after the first list and follows add, update and delete', async () => {
-    api = await startFakeApiServer();
-    api.create('nodes', makeNode('n1', { zone: 'z1' }));
-    const { informer, seen, errors } = nodeInformer(api);
+    const a = await startFakeApiServer();
+    api = a;
+    a.create('nodes', makeNode('n1', { zone: 'z1' }));
+    const { informer, seen, errors } = nodeInformer(a);
     informer.start();
     await informer.ready;
     expect(informer.list().map((n) => n.metadata?.name)).toEqual(['n1']);
 
-    api.create('nodes', makeNode('n2', { zone: 'z1' }));
-    api.patch('nodes', 'n1', { metadata: { labels: { x: 'y' } } });
-    api.delete('nodes', 'n2');
+    a.create('nodes', makeNode('n2', { zone: 'z1' }));
+    a.patch('nodes', 'n1', { metadata: { labels: { x: 'y' } } });
+    a.delete('nodes', 'n2');
     await waitFor(() => seen.includes('delete:n2'), { what: 'delete of n2' });
     expect(seen).toEqual(['add:n1', 'add:n2', 'update:n1', 'delete:n2']);
     expect(errors).toEqual([]);
   });
 
   it('restarts with backoff after an injected 500 on the watch and keeps following', async () => {
-    api = await startFakeApiServer();
-    api.create('nodes', makeNode('a', { zone: 'z1' }));
-    const fault = api.injectFault({ resource: 'nodes', watch: true, code: 500, times: 3 });
-    const { informer, seen, errors } = nodeInformer(api);
+    const a = await startFakeApiServer();
+    api = a;
+    a.create('nodes', makeNode('a', { zone: 'z1' }));
+    const fault = a.injectFault({ resource: 'nodes', watch: true, code: 500, times: 3 });
+    const { informer, seen, errors } = nodeInformer(a);
     informer.start();
     await informer.ready;
     expect(fault.hits).toBe(3);
@@ -69,80 +71,84 @@ describe('ResilientInformer', () => {
     expect(errors[0]).toMatchObject({ statusCode: 500 });
     expect(informer.restartCount).toBe(3);
     // The restarts re-watch from the listed resourceVersion: one list only.
-    expect(lists(api)).toHaveLength(1);
+    expect(lists(a)).toHaveLength(1);
 
-    api.create('nodes', makeNode('b', { zone: 'z1' }));
+    a.create('nodes', makeNode('b', { zone: 'z1' }));
     await waitFor(() => seen.includes('add:b'), { what: 'add of b after the restarts' });
-    expect(api.openWatchCount('nodes')).toBe(1);
+    expect(a.openWatchCount('nodes')).toBe(1);
   });
 
   it('retries a failing first list until it succeeds, then is ready', async () => {
-    api = await startFakeApiServer();
-    api.create('nodes', makeNode('a', { zone: 'z1' }));
-    api.injectFault({ resource: 'nodes', watch: false, method: 'GET', code: 503, times: 2 });
-    const { informer, errors } = nodeInformer(api);
+    const a = await startFakeApiServer();
+    api = a;
+    a.create('nodes', makeNode('a', { zone: 'z1' }));
+    a.injectFault({ resource: 'nodes', watch: false, method: 'GET', code: 503, times: 2 });
+    const { informer, errors } = nodeInformer(a);
     informer.start();
     await informer.ready;
     expect(errors).toHaveLength(2);
-    expect(lists(api)).toHaveLength(3);
+    expect(lists(a)).toHaveLength(3);
     expect(informer.get('a')?.metadata?.name).toBe('a');
   });
 
   it('relists after a forced 410 and reports what went away while it was not watching', async () => {
-    api = await startFakeApiServer();
-    for (const n of ['a', 'b']) api.create('nodes', makeNode(n, { zone: 'z1' }));
-    const { informer, seen } = nodeInformer(api);
+    const a = await startFakeApiServer();
+    api = a;
+    for (const n of ['a', 'b']) a.create('nodes', makeNode(n, { zone: 'z1' }));
+    const { informer, seen } = nodeInformer(a);
     informer.start();
     await informer.ready;
 
     // The watch keeps failing while a goes and c comes; then the history is compacted away.
-    const fault = api.injectFault({ resource: 'nodes', watch: true, code: 500, times: Number.POSITIVE_INFINITY });
-    api.closeWatches('nodes');
+    const fault = a.injectFault({ resource: 'nodes', watch: true, code: 500, times: Number.POSITIVE_INFINITY });
+    a.closeWatches('nodes');
     await waitFor(() => fault.hits >= 1, { what: 'a failed re-watch' });
-    api.delete('nodes', 'a');
-    api.create('nodes', makeNode('c', { zone: 'z1' }));
-    api.compact();
+    a.delete('nodes', 'a');
+    a.create('nodes', makeNode('c', { zone: 'z1' }));
+    a.compact();
     fault.remove();
 
     await waitFor(() => seen.includes('delete:a') && seen.includes('add:c'), { what: 'the relist' });
-    expect(lists(api)).toHaveLength(2);
+    expect(lists(a)).toHaveLength(2);
     expect(informer.list().map((n) => n.metadata?.name)).toEqual(['b', 'c']);
 
     // A live watch ended by ERROR 410 relists too, and the informer keeps watching.
-    api.expireWatches('nodes');
-    await waitFor(() => lists(api).length === 3, { what: 'the relist after ERROR 410' });
-    api.create('nodes', makeNode('d', { zone: 'z1' }));
+    a.expireWatches('nodes');
+    await waitFor(() => lists(a).length === 3, { what: 'the relist after ERROR 410' });
+    a.create('nodes', makeNode('d', { zone: 'z1' }));
     await waitFor(() => seen.includes('add:d'), { what: 'add of d' });
   });
 
   it('resyncs: re-opens the watch from its resourceVersion and re-delivers the cache', async () => {
-    api = await startFakeApiServer();
-    api.create('nodes', makeNode('a', { zone: 'z1' }));
+    const a = await startFakeApiServer();
+    api = a;
+    a.create('nodes', makeNode('a', { zone: 'z1' }));
     const { informer, errors } = nodeInformer(api, { resyncIntervalMs: 100 });
     const resynced: string[][] = [];
     informer.on('resync', (objects) => resynced.push(objects.map((n) => n.metadata?.name ?? '')));
     informer.start();
     await informer.ready;
-    await waitFor(() => resynced.length >= 2 && watches(api as FakeApiServer).length >= 3, { what: 'two resyncs' });
+    await waitFor(() => resynced.length >= 2 && watches(a).length >= 3, { what: 'two resyncs' });
     expect(resynced[0]).toEqual(['a']);
-    expect(lists(api)).toHaveLength(1);
+    expect(lists(a)).toHaveLength(1);
     expect(
-      watches(api)
+      watches(a)
         .slice(1)
         .every((w) => w.query.resourceVersion === '1'),
     ).toBe(true);
     expect(errors).toEqual([]);
-    await waitFor(() => api?.openWatchCount('nodes') === 1, { what: 'one open watch' });
+    await waitFor(() => a.openWatchCount('nodes') === 1, { what: 'one open watch' });
   });
 
   it('stop() ends the watch and reports no error', async () => {
-    api = await startFakeApiServer();
-    const { informer, seen, errors } = nodeInformer(api);
+    const a = await startFakeApiServer();
+    api = a;
+    const { informer, seen, errors } = nodeInformer(a);
     informer.start();
     await informer.ready;
     await informer.stop();
-    await waitFor(() => api?.openWatchCount('nodes') === 0, { what: 'the watch to close' });
-    api.create('nodes', makeNode('late', { zone: 'z1' }));
+    await waitFor(() => a.openWatchCount('nodes') === 0, { what: 'the watch to close' });
+    a.create('nodes', makeNode('late', { zone: 'z1' }));
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toEqual([]);
     expect(errors).toEqual([]);

@@ -1,0 +1,99 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { applyConfigMap } from '../config/configmap.js';
+import type { KubeEventRecorder } from './event-recorder.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { ConfigSink } from './ports.js';
+import type { ResilientInformer } from './resilient-informer.js';
+
+export const CONFIGMAP_NAMESPACE = 'kube-system';
+export const CONFIGMAP_NAME = 'tke-eni-ipamd';
+/** Event reasons on the ConfigMap. */
+export const CONFIG_REJECTED_REASON = 'ConfigRejected';
+export const CONFIG_APPLY_FAILED_REASON = 'ConfigApplyFailed';
+export const CONFIG_APPLIED_REASON = 'ConfigApplied';
+
+export interface ConfigMapSyncOptions {
+  /** An informer on `kube-system` ConfigMaps narrowed to `metadata.name=tke-eni-ipamd`. */
+  informer: ResilientInformer<V1ConfigMap>;
+  sink: ConfigSink;
+  events: KubeEventRecorder;
+  logger?: Logger;
+}
+
+/**
+ * ConfigMap `kube-system/tke-eni-ipamd` -> ConfigSink. Each version is validated by the pure
+ * `applyConfigMap` against the configuration in force; a rejection keeps the old configuration
+ * and says why in a Warning Event on the ConfigMap (every reason) and a log line. An accepted
+ * change is applied, with a Normal Event; if applying fails it is retried at the next resync
+ * (the configuration in force is still the old one, so the change is seen again).
+ * Deleting the ConfigMap changes nothing: the configuration in force stays.
+ */
+export class ConfigMapSync {
+  private readonly queue = new KeyedQueue();
+  /** resourceVersion of the last rejected version (one Warning per version). */
+  private rejectedAt: string | undefined;
+
+  constructor(private readonly opts: ConfigMapSyncOptions) {
+    opts.informer.on('add', (cm) => this.changed(cm));
+    opts.informer.on('update', (cm) => this.changed(cm));
+    opts.informer.on('resync', (all) => {
+      for (const cm of all) this.changed(cm);
+    });
+    opts.informer.on('delete', () =>
+      opts.logger?.warn(
+        { configMap: `${CONFIGMAP_NAMESPACE}/${CONFIGMAP_NAME}` },
+        'ConfigMap deleted; the configuration in force stays',
+      ),
+    );
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private changed(cm: V1ConfigMap): void {
+    if (cm.metadata?.name !== CONFIGMAP_NAME || cm.metadata.namespace !== CONFIGMAP_NAMESPACE) return;
+    void this.queue.run('configmap', () => this.apply(cm));
+  }
+
+  private async apply(cm: V1ConfigMap): Promise<void> {
+    const { sink, events, logger } = this.opts;
+    const rv = cm.metadata?.resourceVersion ?? '';
+    const involved = {
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      namespace: CONFIGMAP_NAMESPACE,
+      name: CONFIGMAP_NAME,
+      uid: cm.metadata?.uid,
+      resourceVersion: rv,
+    };
+    const result = applyConfigMap(sink.current(), cm.data ?? {}, sink.subnetFacts());
+    if (!result.ok) {
+      if (this.rejectedAt === rv) return;
+      this.rejectedAt = rv;
+      logger?.warn({ resourceVersion: rv, reasons: result.reasons }, 'ConfigMap rejected; the old configuration stays');
+      await events.warning(
+        involved,
+        CONFIG_REJECTED_REASON,
+        `rejected, the configuration in force stays: ${result.reasons.join('; ')}`,
+      );
+      return;
+    }
+    this.rejectedAt = undefined;
+    if (!result.changed) return;
+    try {
+      await sink.apply(result.config, result.notes);
+    } catch (err) {
+      logger?.error({ resourceVersion: rv, err }, 'applying the ConfigMap failed; retried at the next resync');
+      await events.warning(involved, CONFIG_APPLY_FAILED_REASON, `could not apply the configuration: ${String(err)}`);
+      return;
+    }
+    logger?.info({ resourceVersion: rv, subnets: result.config.subnets, notes: result.notes }, 'ConfigMap applied');
+    await events.normal(
+      involved,
+      CONFIG_APPLIED_REASON,
+      `applied: subnets ${result.config.subnets.join(':') || '(none)'}${result.notes.length ? `; ${result.notes.join('; ')}` : ''}`,
+    );
+  }
+}
