@@ -70,7 +70,7 @@ describe('PodSync', () => {
     });
   });
 
-  it.each([
+  it.each<{ what: string; annotations: Record<string, string>; says: string }>([
     {
       what: 'an unknown network',
       annotations: { [NETWORKS]: 'tke-bridge' },
