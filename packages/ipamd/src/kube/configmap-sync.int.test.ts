@@ -1,9 +1,8 @@
 /** ConfigMap kube-system/tke-eni-ipamd -> applyConfigMap -> ConfigSink; rejections -> Warning Event, old config kept. */
-import type { FakeApiServer } from '@eni-ipam/test/support';
-import { waitFor } from '@eni-ipam/test/support';
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_APPLIED_REASON, CONFIG_REJECTED_REASON } from './configmap-sync.js';
-import { type Harness, startHarness } from './testing.js';
+import { type FakeApiServer, type Harness, startHarness, waitFor } from './testing.js';
 
 const NS = 'kube-system';
 const cm = (subnets: string, extra: Record<string, string> = {}) => ({

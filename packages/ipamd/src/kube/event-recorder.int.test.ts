@@ -1,11 +1,10 @@
 /** KubeEventRecorder and PodEventRecorder against the fake apiserver: aggregation like client-go's recorder. */
 import { IpamError, type IpamErrorCode } from '@eni-ipam/core';
-import { type FakeApiServer, makePod, startFakeApiServer } from '@eni-ipam/test/support';
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeEventRecorder } from './event-recorder.js';
 import { PodEventRecorder } from './pod-event-recorder.js';
-import { captureLogger } from './testing.js';
+import { captureLogger, type FakeApiServer, makePod, startFakeApiServer } from './testing.js';
 
 let api: FakeApiServer | undefined;
 afterEach(async () => {

@@ -2,10 +2,10 @@
  * NodeStatusPublisher against the fake apiserver: JSON patches of /status, re-assertion after the
  * kubelet-style zeroing or removal, coalescing, retries after 409 and 500.
  */
-import { makeNode, waitFor } from '@eni-ipam/test/support';
+
 import type { V1Node } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './testing.js';
+import { type Harness, makeNode, startHarness, waitFor } from './testing.js';
 
 const ENI_IP = 'tke.cloud.tencent.com/eni-ip';
 const DIRECT = 'tke.cloud.tencent.com/direct-eni';

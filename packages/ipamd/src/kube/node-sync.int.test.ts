@@ -1,8 +1,8 @@
 /** Node sync: Nodes from the fake apiserver -> NodeLifecycle, and Warning Events for nodes it cannot serve. */
-import { instanceIdFor, makeNode, waitFor } from '@eni-ipam/test/support';
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { INVALID_NODE_REASON } from './node-sync.js';
-import { type Harness, startHarness } from './testing.js';
+import { type Harness, instanceIdFor, makeNode, startHarness, waitFor } from './testing.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

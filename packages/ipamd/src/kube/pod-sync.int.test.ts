@@ -1,8 +1,8 @@
 /** Pod sync: VPC-CNI pods from the fake apiserver -> PodLifecycle; bad annotations -> Warning Event, no call. */
-import { makePod, waitFor } from '@eni-ipam/test/support';
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { INVALID_POD_REASON } from './pod-sync.js';
-import { type Harness, startHarness } from './testing.js';
+import { type Harness, makePod, startHarness, waitFor } from './testing.js';
 
 const POLICY = 'tke.cloud.tencent.com/vpc-ip-claim-delete-policy';
 const NETWORKS = 'tke.cloud.tencent.com/networks';

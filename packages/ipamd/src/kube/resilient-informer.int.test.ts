@@ -2,10 +2,11 @@
  * ResilientInformer against the fake apiserver with the real client-node 1.4 ListWatch:
  * first list, restart after injected 500s (watch and list), relist after 410, resync, stop.
  */
-import { type FakeApiServer, makeNode, startFakeApiServer, waitFor } from '@eni-ipam/test/support';
+
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResilientInformer, type ResilientInformerOptions } from './resilient-informer.js';
+import { type FakeApiServer, makeNode, startFakeApiServer, waitFor } from './testing.js';
 
 let api: FakeApiServer | undefined;
 const informers: ResilientInformer<V1Node>[] = [];

@@ -115,7 +115,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    void this.lw.start();
+    this.lw.start().catch((err: unknown) => this.onError(err));
     const every = this.opts.resyncIntervalMs ?? 300_000;
     if (every > 0) {
       this.resyncTimer = setInterval(() => this.resync(), every);
@@ -142,9 +142,12 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   private restartWatch(): void {
     this.abortAll();
-    void this.lw.stop().then(() => {
-      if (this.state === 'running') return this.lw.start();
-    });
+    this.lw
+      .stop()
+      .then(() => {
+        if (this.state === 'running') return this.lw.start();
+      })
+      .catch((err: unknown) => this.onError(err));
   }
 
   private abortAll(): void {

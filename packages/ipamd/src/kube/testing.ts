@@ -1,6 +1,20 @@
-/** Test doubles of the kube ports and a harness starting startKubeSync against the fake apiserver (tests only). */
+/**
+ * Test doubles of the kube ports and a harness starting startKubeSync against the fake apiserver
+ * (tests only). The one file of ipamd that imports the test workspace's fake apiserver; the kube
+ * tests take it from here.
+ */
 import { type ClusterConfig, defaultClusterConfig } from '@eni-ipam/core';
 import { type FakeApiServer, startFakeApiServer } from '@eni-ipam/test/support';
+
+export {
+  type FakeApiServer,
+  instanceIdFor,
+  makeNode,
+  makePod,
+  startFakeApiServer,
+  waitFor,
+} from '@eni-ipam/test/support';
+
 import type { CoreV1Event } from '@kubernetes/client-node';
 import pino from 'pino';
 import type { SubnetFacts } from '../config/configmap.js';
