@@ -105,6 +105,7 @@ describe('NodeSync', () => {
       code: 500,
       times: Number.POSITIVE_INFINITY,
     });
+    await waitFor(() => harness.api.openWatchCount('nodes') === 1, { what: 'the open watch' });
     harness.api.closeWatches('nodes');
     await waitFor(() => fault.hits >= 1, { what: 'a failing watch' });
     harness.api.delete('nodes', 'a');

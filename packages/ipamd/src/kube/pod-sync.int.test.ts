@@ -120,6 +120,7 @@ describe('PodSync', () => {
       code: 500,
       times: Number.POSITIVE_INFINITY,
     });
+    await waitFor(() => harness.api.openWatchCount('pods') === 1, { what: 'the open watch' });
     harness.api.closeWatches('pods');
     await waitFor(() => fault.hits >= 1, { what: 'a failing watch' });
     harness.api.delete('pods', 'p1', 'default');

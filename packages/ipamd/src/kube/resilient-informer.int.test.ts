@@ -102,6 +102,7 @@ describe('ResilientInformer', () => {
 
     // The watch keeps failing while a goes and c comes; then the history is compacted away.
     const fault = a.injectFault({ resource: 'nodes', watch: true, code: 500, times: Number.POSITIVE_INFINITY });
+    await waitFor(() => a.openWatchCount('nodes') === 1, { what: 'the open watch' });
     a.closeWatches('nodes');
     await waitFor(() => fault.hits >= 1, { what: 'a failed re-watch' });
     a.delete('nodes', 'a');
@@ -114,6 +115,7 @@ describe('ResilientInformer', () => {
     expect(informer.list().map((n) => n.metadata?.name)).toEqual(['b', 'c']);
 
     // A live watch ended by ERROR 410 relists too, and the informer keeps watching.
+    await waitFor(() => a.openWatchCount('nodes') === 1, { what: 'the watch after the relist' });
     a.expireWatches('nodes');
     await waitFor(() => lists(a).length === 3, { what: 'the relist after ERROR 410' });
     a.create('nodes', makeNode('d', { zone: 'z1' }));
