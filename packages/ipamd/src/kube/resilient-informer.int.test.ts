@@ -156,4 +156,45 @@ describe('ResilientInformer', () => {
     expect(seen).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('a list still running at stop() or at a restart neither feeds the cache nor opens a second watch', async () => {
+    const a = await startFakeApiServer();
+    api = a;
+    a.create('nodes', makeNode('a', { zone: 'z1' }));
+    const core = a.kubeConfig().makeApiClient(CoreV1Api);
+    const gates: Array<() => void> = [];
+    const { informer, seen, errors } = nodeInformer(a, {
+      list: async () => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return core.listNode();
+      },
+    });
+    informer.start();
+    await waitFor(() => gates.length === 1, { what: 'the first list' });
+    informer.resync(); // restart while the first list is pending: a second list starts
+    await waitFor(() => gates.length === 2, { what: 'the second list' });
+    for (const release of gates) release();
+    await informer.ready;
+    await waitFor(() => watches(a).length >= 1, { what: 'the watch' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.openWatchCount('nodes')).toBe(1);
+    expect(seen).toEqual(['add:a']);
+    expect(errors).toEqual([]);
+
+    // stop() during a pending list: nothing afterwards.
+    const other = nodeInformer(a, {
+      list: async () => {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return core.listNode();
+      },
+    });
+    other.informer.start();
+    await waitFor(() => gates.length === 3, { what: 'the third list' });
+    await other.informer.stop();
+    gates[2]?.();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(other.seen).toEqual([]);
+    expect(other.errors).toEqual([]);
+    expect(a.openWatchCount('nodes')).toBe(1);
+  });
 });
