@@ -15,6 +15,8 @@ export type IpamErrorCode =
   | 'InvalidSubnetId'
   | 'InvalidCidr'
   | 'InvalidIp'
+  | 'InvalidEniId'
+  | 'InvalidNodeName'
   | 'InvalidPreBindBounds'
   | 'InvalidAnnotation'
   | 'UnknownCommand'
@@ -27,6 +29,8 @@ export type IpamErrorCode =
   | 'NoSubnetInZone'
   | 'SubnetExhausted'
   | 'EniNotFound'
+  | 'LimitExceeded'
+  | 'SubnetNotEmpty'
   | 'IllegalTransition'
   // event store
   | 'StreamVersionConflict'

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { commandMetaShape } from '../decider/command-meta.js';
+import { cloudErrorCodeSchema, intentIdSchema, messageSchema, whySchema } from '../events/common.js';
+import { nodeLimitsSchema } from '../events/node-events.js';
+import { eniIdSchema, nodeNameSchema, subnetIdSchema } from '../values/ids.js';
+import { ipv4Schema } from '../values/ipv4.js';
+import { parseWith } from '../values/parse.js';
+import { containerIdSchema, podRefSchema } from '../values/pod.js';
+
+const cmd = <const T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
+  z.strictObject({ type: z.literal(type), ...commandMetaShape, node: nodeNameSchema, ...shape });
+
+/**
+ * The commands of a node stream. Every one names its node and carries the command meta (`id`,
+ * `at`, `by`, `cause`). `Request*` commands create cloud intents; `Record*` commands turn a cloud
+ * outcome into an event (an outcome for an unknown or resolved intent is ignored).
+ */
+export const nodeCommandSchema = z.discriminatedUnion('type', [
+  /** A node joined (or came back after removal). */
+  cmd('RegisterNode', {
+    instanceId: z.string().min(1).max(100),
+    zone: z.string().min(1).max(100),
+    limits: nodeLimitsSchema,
+  }),
+  /** The instance's ENI limits changed. */
+  cmd('ChangeNodeLimits', { limits: nodeLimitsSchema }),
+  /** Stop taking pods; release the pool. */
+  cmd('DrainNode', { reason: whySchema }),
+  /** Forget a drained node that holds no ENIs and no pods. */
+  cmd('RemoveNode', { reason: whySchema }),
+  cmd('RequestEniCreate', { subnetId: subnetIdSchema, why: whySchema }),
+  cmd('RequestEniAttach', { eniId: eniIdSchema, why: whySchema }),
+  cmd('RequestEniDetach', { eniId: eniIdSchema, why: whySchema }),
+  cmd('RequestEniDelete', { eniId: eniIdSchema, why: whySchema }),
+  cmd('RecordEniCreated', {
+    intentId: intentIdSchema,
+    eniId: eniIdSchema,
+    primaryIp: ipv4Schema,
+    mac: z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'not a MAC address'),
+  }),
+  cmd('RecordEniAttached', { intentId: intentIdSchema, deviceIndex: z.number().int().min(0).max(64).optional() }),
+  cmd('RecordEniDetached', { intentId: intentIdSchema }),
+  cmd('RecordEniDeleted', { intentId: intentIdSchema }),
+  /** Any ENI intent failed (create, attach, detach, delete). */
+  cmd('RecordEniOperationFailed', {
+    intentId: intentIdSchema,
+    errorCode: cloudErrorCodeSchema,
+    message: messageSchema,
+  }),
+  /**
+   * Bind these exact addresses. Not for direct use: the addresses must be reserved in their
+   * subnet in the same append; use `decideBindIps` (cross-stream), which picks them.
+   */
+  cmd('RequestIpBind', {
+    eniId: eniIdSchema,
+    ips: z.array(ipv4Schema).min(1).max(256),
+    why: whySchema,
+    forPod: z.string().min(3).max(400).optional(),
+  }),
+  cmd('RecordIpsBound', { intentId: intentIdSchema }),
+  cmd('RecordIpBindFailed', { intentId: intentIdSchema, errorCode: cloudErrorCodeSchema, message: messageSchema }),
+  /** Unbind idle addresses from an ENI. */
+  cmd('RequestIpUnbind', { eniId: eniIdSchema, ips: z.array(ipv4Schema).min(1).max(256), why: whySchema }),
+  cmd('RecordIpsUnbound', { intentId: intentIdSchema }),
+  cmd('RecordIpUnbindFailed', { intentId: intentIdSchema, errorCode: cloudErrorCodeSchema, message: messageSchema }),
+  /** Shared mode, warm pool, no claim: a free bound IP for a pod. Idempotent per container id. */
+  cmd('AllocateIp', { pod: podRefSchema, containerId: containerIdSchema }),
+  /** Shared mode: the pod's IP back to the node pool. Releasing an unknown container is a no-op. */
+  cmd('ReleaseIp', {
+    containerId: containerIdSchema,
+    why: whySchema,
+    /** For a claimed address (decided through `decideCross`): how long a `Never` claim is kept. */
+    claimExpiryMs: z.number().int().min(1000).nullable().optional(),
+  }),
+  /** Exclusive mode: a whole ENI for a pod. Idempotent per container id. */
+  cmd('AssignEni', { pod: podRefSchema, containerId: containerIdSchema }),
+  /** Exclusive mode: the pod's ENI back to the pool. Returning an unknown container is a no-op. */
+  cmd('ReturnEni', { containerId: containerIdSchema, why: whySchema }),
+]);
+
+export type NodeCommand = z.infer<typeof nodeCommandSchema>;
+export type NodeCommandType = NodeCommand['type'];
+/** One command type by name. */
+export type NodeCommandOf<T extends NodeCommandType> = Extract<NodeCommand, { type: T }>;
+
+/**
+ * Validates an untyped node command (for example an API body). Bad ids get their own codes
+ * (`InvalidNodeName`, `InvalidEniId`, `InvalidSubnetId`, `InvalidIp`), an unknown `type` gets
+ * `UnknownCommand`, anything else `InvalidInput`.
+ */
+export const parseNodeCommand = (input: unknown): NodeCommand => {
+  const type = (input as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !nodeCommandSchema.options.some((o) => o.shape.type.value === type)) {
+    return parseWith(z.never(), input, 'UnknownCommand', `node command type ${JSON.stringify(type)}`);
+  }
+  return parseWith(nodeCommandSchema, input, 'InvalidInput', `${type} command`);
+};

@@ -1,0 +1,5 @@
+export * from './commands.js';
+export * from './decide.js';
+export * from './evolve.js';
+export * from './planner-view.js';
+export * from './state.js';

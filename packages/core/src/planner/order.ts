@@ -1,0 +1,121 @@
+/**
+ * Ordering rules of DESIGN 1.1, as pure helpers shared by the planner and the allocation decider.
+ * Every helper is deterministic: ties are broken by ENI id, then by IP (numerically), then by
+ * subnet id, so replaying the log reproduces every choice.
+ */
+import type { Ipv4 } from '../ports/vpc-api.js';
+import type { PickedIp, PlannerEni, PlannerSubnet, SubnetPick } from './types.js';
+
+/** Numeric order of dotted quads (`10.0.0.9` < `10.0.0.10`); other strings fall back to text order. */
+export const compareIpv4 = (a: Ipv4, b: Ipv4): number => {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  if (pa.length === 4 && pb.length === 4 && [...pa, ...pb].every(Number.isInteger)) {
+    for (let i = 0; i < 4; i++) {
+      const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+};
+
+const byId = (a: PlannerEni, b: PlannerEni): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Secondary IPs held by pods on this ENI. */
+export const allocatedIps = (eni: PlannerEni): number => eni.ips.filter((i) => i.allocated).length;
+
+/** Secondary IPs counted as bound on this ENI (`binding` and `bound`; not `unbinding`). */
+export const boundIps = (eni: PlannerEni): number => eni.ips.filter((i) => i.status !== 'unbinding').length;
+
+/** A pool ENI: not the node's primary ENI, not handed to or kept for a pod. */
+export const isPoolEni = (eni: PlannerEni): boolean =>
+  !eni.primary && eni.exclusivePod === undefined && eni.claimedBy === undefined;
+
+/** Idle IPs of an ENI: bound, not held by a pod, in IP order. */
+const idleIps = (eni: PlannerEni): Ipv4[] =>
+  eni.ips
+    .filter((i) => i.status === 'bound' && !i.allocated)
+    .map((i) => i.ip)
+    .sort(compareIpv4);
+
+/**
+ * The IP for a new shared-mode pod: a free bound IP on the attached ENI with the MOST allocated
+ * IPs ("least ENI": pack pods on few ENIs so that idle ENIs can be released). Ties: ENI id, then
+ * the lowest IP. `undefined` when no attached ENI has a free bound IP.
+ *
+ * @example pickIpForPod(node.enis) // { eniId: 'eni-b', ip: '10.0.0.7' }
+ */
+export const pickIpForPod = (enis: readonly PlannerEni[]): PickedIp | undefined => {
+  const ranked = enis
+    .filter((e) => e.state === 'attached' && isPoolEni(e))
+    .sort((a, b) => allocatedIps(b) - allocatedIps(a) || byId(a, b));
+  for (const eni of ranked) {
+    const ip = idleIps(eni)[0];
+    if (ip !== undefined) return { eniId: eni.id, ip };
+  }
+  return undefined;
+};
+
+/**
+ * Up to `n` idle IPs to unbind, idle IPs of the ENI with the FEWEST allocated IPs first (then
+ * the ENI with fewer bound IPs, which empties sooner and can then be detached; then ENI id;
+ * within an ENI, IP order). Allocated and in-flight IPs are never returned.
+ *
+ * @example pickIpsToRelease(node.enis, 2) // [{ eniId: 'eni-a', ip: '10.0.0.3' }, ...]
+ */
+export const pickIpsToRelease = (enis: readonly PlannerEni[], n: number): PickedIp[] => {
+  if (n <= 0) return [];
+  const ranked = enis
+    .filter((e) => e.state !== 'deleting' && isPoolEni(e))
+    .sort((a, b) => allocatedIps(a) - allocatedIps(b) || boundIps(a) - boundIps(b) || byId(a, b));
+  const picked: PickedIp[] = [];
+  for (const eni of ranked) {
+    for (const ip of idleIps(eni)) {
+      if (picked.length >= n) return picked;
+      picked.push({ eniId: eni.id, ip });
+    }
+  }
+  return picked;
+};
+
+/**
+ * The subnet for a new ENI: among the configured subnets in the node's `zone`, the one with the
+ * most free IPs (ties: subnet id). With `needIps` (the on-demand policy passes the ENI's whole
+ * IP quota, primary IP included) only subnets that can fully hold it qualify; without it a subnet
+ * needs one free IP (the new ENI's primary IP).
+ *
+ * Refusals: `NoSubnetInZone` ('node has no subnet in its zone') when no configured subnet is in
+ * the zone; `SubnetExhausted` ('no subnet can hold the ENI quota' with `needIps`, else 'every
+ * subnet in the node's zone is full').
+ *
+ * @example pickSubnetForNewEni(subnets, 'ap-guangzhou-3', 10)
+ */
+export const pickSubnetForNewEni = (subnets: readonly PlannerSubnet[], zone: string, needIps?: number): SubnetPick => {
+  const inZone = subnets.filter((s) => s.zone === zone);
+  if (inZone.length === 0) {
+    return { ok: false, refusal: { code: 'NoSubnetInZone', reason: `node has no subnet in its zone (${zone})` } };
+  }
+  const min = Math.max(1, needIps ?? 1);
+  const [best] = inZone
+    .filter((s) => s.freeIps >= min)
+    .sort((a, b) => b.freeIps - a.freeIps || (a.subnetId < b.subnetId ? -1 : a.subnetId > b.subnetId ? 1 : 0));
+  if (best !== undefined) return { ok: true, subnet: best };
+  const reason =
+    needIps === undefined
+      ? `every subnet in the node's zone (${zone}) is full`
+      : `no subnet can hold the ENI quota (${min} free IPs needed in zone ${zone})`;
+  return { ok: false, refusal: { code: 'SubnetExhausted', reason } };
+};
+
+/**
+ * The ENI for a new exclusive pod: an attached, unassigned, unclaimed pool ENI (optionally in
+ * `subnetId`, for a pod whose claim lives there), lowest ENI id first. `undefined` when the pool
+ * has none available.
+ *
+ * @example pickEniForExclusivePod(node.enis)?.id // 'eni-3'
+ */
+export const pickEniForExclusivePod = (enis: readonly PlannerEni[], subnetId?: string): PlannerEni | undefined =>
+  enis
+    .filter((e) => e.state === 'attached' && isPoolEni(e) && (subnetId === undefined || e.subnetId === subnetId))
+    .sort(byId)[0];

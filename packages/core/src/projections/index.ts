@@ -1,0 +1,4 @@
+export * from './audit.js';
+export * from './node-pool.js';
+export * from './projection.js';
+export * from './subnet-pool.js';

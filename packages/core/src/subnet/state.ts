@@ -1,0 +1,92 @@
+import type { ClaimPolicy } from '../values/annotations.js';
+import { parseCidr, usableAddresses, usableCount } from '../values/cidr.js';
+import type { Ipv4 } from '../values/ipv4.js';
+import type { PodRef } from '../values/pod.js';
+
+/** A taken address (free addresses are not stored). */
+export interface TakenAddress {
+  /** `reserved`: a bind is in flight. `bound`: a secondary IP. `primary`: an ENI's primary IP. */
+  status: 'reserved' | 'bound' | 'primary';
+  node: string;
+  eniId: string;
+  /** The bind intent (reserved and bound secondaries). */
+  intentId?: string;
+}
+
+/** A static IP claim: this pod name gets this address. */
+export interface Claim {
+  pod: PodRef;
+  ip: Ipv4;
+  policy: ClaimPolicy;
+  /** Node of the pod (last known). */
+  node: string;
+  /** `active`: its pod exists. `retained`: pod gone, kept (policy Never) until `expiresAt`. */
+  state: 'active' | 'retained';
+  /** ISO expiry of a retained claim; absent = kept until deleted. */
+  expiresAt?: string;
+}
+
+/** The projected state of one `subnet/<id>` stream (plain JSON). */
+export interface SubnetState {
+  version: number;
+  registered: boolean;
+  subnetId: string;
+  vpcId: string;
+  /** CIDR text; empty until registered. */
+  cidr: string;
+  zone: string;
+  addresses: Readonly<Record<Ipv4, TakenAddress>>;
+  /** Addresses held back per node (on-demand pool policy). */
+  quotas: Readonly<Record<string, number>>;
+  /** Claims by `namespace/name`. */
+  claims: Readonly<Record<string, Claim>>;
+}
+
+export const initialSubnetState = (): SubnetState => ({
+  version: 0,
+  registered: false,
+  subnetId: '',
+  vpcId: '',
+  cidr: '',
+  zone: '',
+  addresses: {},
+  quotas: {},
+  claims: {},
+});
+
+/** The claim holding `ip`, if any. */
+export const claimOfIp = (s: SubnetState, ip: Ipv4): Claim | undefined =>
+  Object.values(s.claims).find((c) => c.ip === ip);
+
+const claimedFree = (s: SubnetState): number => Object.values(s.claims).filter((c) => !s.addresses[c.ip]).length;
+
+/** Secondary addresses a node holds here (reserved or bound). */
+export const heldBy = (s: SubnetState, node: string): number =>
+  Object.values(s.addresses).filter((a) => a.node === node && a.status !== 'primary').length;
+
+/** Free addresses nobody claims (before quotas). */
+export const freeUnclaimed = (s: SubnetState): number =>
+  s.registered ? usableCount(parseCidr(s.cidr)) - Object.keys(s.addresses).length - claimedFree(s) : 0;
+
+/**
+ * Addresses `node` may take for new binds: free, unclaimed, and not held back by other nodes'
+ * outstanding quotas (a quota minus what its node already holds). This is the `freeIps` the
+ * planner sees for this node.
+ */
+export const availableFor = (s: SubnetState, node: string): number => {
+  let held = 0;
+  for (const [n, q] of Object.entries(s.quotas)) if (n !== node) held += Math.max(0, q - heldBy(s, n));
+  return Math.max(0, freeUnclaimed(s) - held);
+};
+
+/** The lowest `n` free unclaimed addresses (deterministic), fewer if the subnet has fewer. */
+export const pickFreeAddresses = (s: SubnetState, n: number): Ipv4[] => {
+  const out: Ipv4[] = [];
+  if (!s.registered || n <= 0) return out;
+  const claimed = new Set(Object.values(s.claims).map((c) => c.ip));
+  for (const ip of usableAddresses(parseCidr(s.cidr))) {
+    if (out.length >= n) break;
+    if (!s.addresses[ip] && !claimed.has(ip)) out.push(ip);
+  }
+  return out;
+};
