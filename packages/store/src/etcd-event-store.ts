@@ -1,0 +1,281 @@
+import {
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  IpamError,
+  type ReadPage,
+  type RecordedEvent,
+  type Snapshot,
+  type StreamAppend,
+  type StreamName,
+  type SubscribeOptions,
+  type Subscription,
+} from '@eni-ipam/core';
+import type { Etcd3 } from 'etcd3';
+import { type ArchiveManifest, ArchiveReader, parseManifest, readPendingSegments } from './archive-format.js';
+import { byPosition, decodeStored, type EventDecoder, type StoredEvent, validateEnvelope } from './envelope.js';
+import { type AppenderOptions, EtcdAppender } from './etcd-appender.js';
+import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
+import { mapEtcdError } from './etcd-errors.js';
+import { EtcdSubscription } from './etcd-subscription.js';
+import { assertStreamName, KeyLayout, prefixEnd } from './keys.js';
+import { batchesOfWholeRevisions, DEFAULT_LIMITS, type EtcdLimits } from './limits.js';
+import { scanRange } from './log-scan.js';
+
+export interface EtcdEventStoreOptions {
+  /** An existing client (shared with the election), or connection options to build one. */
+  client?: Etcd3;
+  connection?: EtcdConnectionOptions;
+  /** Key prefix, default `/eni-ipam/default` (ipamd uses `/eni-ipam/<clusterId>`). */
+  prefix?: string;
+  /** Turns a stored value into an envelope; ipamd passes core's decoder. Default: shape check. */
+  decode?: EventDecoder;
+  /** etcd's limits, if the members run with non-default `--max-txn-ops` / `--max-request-bytes`. */
+  limits?: EtcdLimits;
+  /** Directory of archived segments (see `Archiver`); readStream spans it and etcd. */
+  archiveDir?: string;
+  /** Keys per range page. Default 1000. */
+  pageSize?: number;
+  /** Group commit and deadlines (see `EtcdAppender`). */
+  append?: Omit<AppenderOptions, 'limits'>;
+  /** Subscriber liveness: a watch silent this long is checked against the cluster. Default 5000 ms. */
+  watchLivenessMs?: number;
+}
+
+/**
+ * The `EventStore` port on etcd (DESIGN section 3). See `EtcdAppender` for appends,
+ * `EtcdSubscription` for subscribe, `Archiver` for archival.
+ *
+ * @example
+ *   const store = new EtcdEventStore({ connection: { endpoints: ['http://127.0.0.1:2379'] }, prefix: '/eni-ipam/c1' });
+ *   await store.append([{ stream: 'node/n1', expectedVersion: 0, events: [e] }]);
+ */
+export class EtcdEventStore implements EventStore {
+  readonly client: Etcd3;
+  readonly keys: KeyLayout;
+  private readonly ownsClient: boolean;
+  readonly decoder: EventDecoder;
+  private readonly appender: EtcdAppender;
+  private readonly pageSize: number;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(private readonly options: EtcdEventStoreOptions) {
+    if (!options.client && !options.connection)
+      throw new IpamError('InvalidInput', 'EtcdEventStore needs client or connection');
+    this.client = options.client ?? createEtcdClient(options.connection as EtcdConnectionOptions);
+    this.ownsClient = !options.client;
+    this.keys = new KeyLayout(options.prefix ?? '/eni-ipam/default');
+    this.decoder = options.decode ?? validateEnvelope;
+    this.pageSize = options.pageSize ?? 1000;
+    this.appender = new EtcdAppender(this.client, this.keys, {
+      ...options.append,
+      limits: options.limits ?? DEFAULT_LIMITS,
+    });
+  }
+
+  append(streams: readonly StreamAppend[], options?: AppendOptions): Promise<AppendResult> {
+    try {
+      return this.appender.append(streams, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async readStream(stream: StreamName, fromSeq = 1, limit = Number.MAX_SAFE_INTEGER): Promise<RecordedEvent[]> {
+    assertStreamName(stream);
+    const out: RecordedEvent[] = [];
+    const from = Math.max(1, fromSeq);
+    // the manifest and the first page in one read, so an archival running meanwhile (it moves
+    // keys and updates the manifest in one transaction) cannot make us miss or double a segment
+    const range = this.keys.streamRange(stream, from);
+    let res: Awaited<ReturnType<Etcd3['kv']['txn']>> | undefined;
+    let pageSize = Math.min(limit, this.pageSize);
+    while (!res) {
+      try {
+        res = await this.client.kv.txn({
+          compare: [],
+          success: [
+            { request_range: { key: Buffer.from(this.keys.manifest) } },
+            { request_range: { key: Buffer.from(range.start), range_end: Buffer.from(range.end), limit: pageSize } },
+          ],
+          failure: [],
+        });
+      } catch (e) {
+        const mapped = mapEtcdError(e, `readStream ${stream}`);
+        if (mapped.code !== 'RequestTooLarge' || pageSize === 1) throw mapped;
+        pageSize = Math.max(1, Math.floor(pageSize / 4)); // big events: smaller pages
+      }
+    }
+    const manifestKv = res.responses[0]?.response_range?.kvs[0];
+    const manifest = manifestKv ? parseManifest(manifestKv.value.toString(), this.keys.manifest) : undefined;
+    const pending = await readPendingSegments(this.options.archiveDir);
+    const segments = [...(manifest?.segments ?? []), ...pending];
+    const archived = segments.filter(
+      (s, k) => s.stream === stream && s.toSeq >= from && segments.findIndex((x) => x.file === s.file) === k,
+    );
+    let archivedUpTo = 0;
+    if (archived.length > 0) {
+      if (!this.options.archiveDir) {
+        throw new IpamError(
+          'StoreUnavailable',
+          `stream ${stream} has archived segments but no archiveDir is configured`,
+          {
+            stream,
+          },
+        );
+      }
+      const reader = new ArchiveReader(this.options.archiveDir, this.decoder);
+      for (const seg of archived.sort((a, b) => a.fromSeq - b.fromSeq)) {
+        for (const e of await reader.read(seg)) {
+          if (e.seq >= from && e.seq > archivedUpTo && out.length < limit) out.push(e);
+        }
+        archivedUpTo = Math.max(archivedUpTo, seg.toSeq);
+      }
+    }
+    const first = res.responses[1]?.response_range;
+    if (!first) return out;
+    const pushKvs = (kvs: typeof first.kvs) => {
+      for (const kv of kvs) {
+        if (out.length >= limit) return;
+        const key = kv.key.toString();
+        // a segment journalled under NOSPACE may still be live for a moment: archive wins
+        if ((this.keys.parseLog(key)?.seq ?? 0) <= archivedUpTo) continue;
+        out.push(
+          decodeStored(key, kv.value.toString(), Number(kv.mod_revision), this.keys.parseLog(key), this.decoder).event,
+        );
+      }
+    };
+    pushKvs(first.kvs);
+    const last = first.kvs[first.kvs.length - 1];
+    if (first.more && last && out.length < limit) {
+      const rest = `${last.key.toString()}\0`;
+      for await (const page of scanRange(this.client, rest, range.end, pageSize, `readStream ${stream}`)) {
+        pushKvs(page.kvs);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  async streamVersion(stream: StreamName): Promise<number> {
+    assertStreamName(stream);
+    try {
+      const v = await this.client.get(this.keys.head(stream)).string();
+      return v === null ? 0 : Number(v);
+    } catch (e) {
+      throw mapEtcdError(e, `streamVersion ${stream}`);
+    }
+  }
+
+  /**
+   * Every live event with revision >= fromRevision, in global order. Scans the log keys in key
+   * order (one consistent snapshot) and sorts by (revision, index in its transaction); etcd can
+   * only filter by mod revision by loading the whole range anyway. Archived events are not here:
+   * read them per stream (`readStream`) or from the archive.
+   */
+  async readAll(fromRevision: number, limit = 1000): Promise<ReadPage> {
+    const { events, revision } = await this.scan(this.keys.logPrefix, fromRevision);
+    const page = batchesOfWholeRevisions(events, limit)[0] ?? [];
+    const last = page[page.length - 1];
+    return {
+      events: page,
+      nextRevision: last ? last.revision + 1 : Math.max(fromRevision, revision + 1),
+      more: events.length > page.length,
+    };
+  }
+
+  /** Scan of a log prefix: decoded events with revision >= fromRevision, sorted, and the scan's revision. */
+  async scan(prefix: string, fromRevision: number): Promise<{ events: RecordedEvent[]; revision: number }> {
+    const found: StoredEvent[] = [];
+    let revision = 0;
+    const end = prefixEnd(prefix);
+    for await (const page of scanRange(this.client, prefix, end, this.pageSize, 'read log')) {
+      revision = page.revision;
+      for (const kv of page.kvs) {
+        const rev = Number(kv.mod_revision);
+        if (rev < fromRevision) continue;
+        const key = kv.key.toString();
+        found.push(decodeStored(key, kv.value.toString(), rev, this.keys.parseLog(key), this.decoder));
+      }
+    }
+    found.sort(byPosition);
+    return { events: found.map((f) => f.event), revision };
+  }
+
+  async headRevision(): Promise<number> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(this.keys.manifest), count_only: true });
+      return Number(res.header.revision);
+    } catch (e) {
+      throw mapEtcdError(e, 'headRevision');
+    }
+  }
+
+  subscribe(
+    fromRevision: number,
+    handler: (batch: readonly RecordedEvent[]) => Promise<void> | void,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    const sub = new EtcdSubscription(this, fromRevision, handler, {
+      ...options,
+      livenessMs: this.options.watchLivenessMs ?? 5000,
+    });
+    this.subscriptions.add(sub);
+    void sub.done.finally(() => this.subscriptions.delete(sub)).catch(() => {});
+    return sub;
+  }
+
+  /** The manifest of archived segments (empty when nothing was archived). */
+  async manifest(): Promise<ArchiveManifest> {
+    try {
+      const v = await this.client.get(this.keys.manifest).string();
+      const base = v === null ? [] : parseManifest(v, this.keys.manifest).segments;
+      return { segments: [...base, ...(await readPendingSegments(this.options.archiveDir))] };
+    } catch (e) {
+      throw mapEtcdError(e, 'read archive manifest');
+    }
+  }
+
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    assertSnapshotName(snapshot.name);
+    try {
+      await this.client.put(this.keys.snap(snapshot.name)).value(JSON.stringify(snapshot)).exec();
+    } catch (e) {
+      throw mapEtcdError(e, `save snapshot ${snapshot.name}`);
+    }
+  }
+
+  async loadSnapshot<S>(name: string): Promise<Snapshot<S> | undefined> {
+    assertSnapshotName(name);
+    let v: string | null;
+    try {
+      v = await this.client.get(this.keys.snap(name)).string();
+    } catch (e) {
+      throw mapEtcdError(e, `load snapshot ${name}`);
+    }
+    if (v === null) return undefined;
+    try {
+      return JSON.parse(v) as Snapshot<S>;
+    } catch (e) {
+      throw new IpamError(
+        'CorruptLog',
+        `corrupt snapshot at ${this.keys.snap(name)}`,
+        { key: this.keys.snap(name) },
+        { cause: e },
+      );
+    }
+  }
+
+  /** Stops subscriptions, fails queued appends, closes the client if this store built it. */
+  async close(): Promise<void> {
+    this.appender.close();
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.ownsClient) this.client.close();
+  }
+}
+
+const assertSnapshotName = (name: unknown): void => {
+  if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,200}$/.test(name)) {
+    throw new IpamError('InvalidInput', `invalid snapshot name ${JSON.stringify(name)}`);
+  }
+};

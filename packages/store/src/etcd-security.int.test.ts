@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type IpamError, isIpamError } from '@eni-ipam/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEtcdClient } from './etcd-client.js';
+import { EtcdEventStore } from './etcd-event-store.js';
+import { type EtcdCluster, startEtcd } from './testing/etcd-harness.js';
+import { nextEvents } from './testing/index.js';
+
+/** A throwaway CA, a server cert for 127.0.0.1 and a client cert, made with openssl. */
+const makePki = (dir: string) => {
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=eni-ipam-test-ca');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const who of ['server', 'client']) {
+    ossl('req', ...ec, '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who}`);
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      `${who}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${who}.crt`,
+      '-days',
+      '1',
+      '-extfile',
+      `${who}.ext`,
+    );
+  }
+  const read = (f: string) => readFileSync(join(dir, f));
+  return { ca: read('ca.crt'), cert: read('client.crt'), key: read('client.key') };
+};
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (isIpamError(e) ? e.code : `untyped ${String(e)}`),
+  );
+
+describe('etcd over mutual TLS', () => {
+  let etcd: EtcdCluster;
+  let dir: string;
+  let pki: ReturnType<typeof makePki>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'eni-ipam-pki-'));
+    pki = makePki(dir);
+    etcd = await startEtcd({
+      tls: {
+        certFile: join(dir, 'server.crt'),
+        keyFile: join(dir, 'server.key'),
+        caFile: join(dir, 'ca.crt'),
+        clientCertAuth: true,
+      },
+    });
+  });
+  afterAll(async () => {
+    await etcd?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('appends and reads with the CA and a client certificate', async () => {
+    const store = new EtcdEventStore({ connection: { endpoints: etcd.endpoints, tls: pki }, prefix: '/t/tls' });
+    try {
+      await store.append([nextEvents('node/tls', 0, 2)]);
+      expect((await store.readStream('node/tls')).map((e) => e.seq)).toEqual([1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a client without a certificate with a typed error', async () => {
+    const store = new EtcdEventStore({
+      connection: { endpoints: etcd.endpoints, tls: { ca: pki.ca }, callTimeoutMs: 2000 },
+      prefix: '/t/tls',
+    });
+    try {
+      expect(await codeOf(store.streamVersion('node/tls'))).toBe('StoreUnavailable');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('etcd with username/password auth', () => {
+  let etcd: EtcdCluster;
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    const admin = createEtcdClient({ endpoints: etcd.endpoints });
+    await admin.role('root').create();
+    await admin.user('root').create('s3cret');
+    await admin.user('root').addRole('root');
+    await admin.auth.authEnable();
+    admin.close();
+  });
+  afterAll(async () => etcd?.cleanup());
+
+  it('works with the right password', async () => {
+    const store = new EtcdEventStore({
+      connection: { endpoints: etcd.endpoints, auth: { username: 'root', password: 's3cret' } },
+      prefix: '/t/auth',
+    });
+    try {
+      await store.append([nextEvents('node/auth', 0)]);
+      expect(await store.streamVersion('node/auth')).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a wrong password or none with a typed error, writing nothing', async () => {
+    for (const auth of [{ username: 'root', password: 'wrong' }, undefined]) {
+      const store = new EtcdEventStore({
+        connection: { endpoints: etcd.endpoints, ...(auth ? { auth } : {}) },
+        prefix: '/t/auth',
+      });
+      try {
+        const err = await store.append([nextEvents('node/auth', 1)]).catch((e: unknown) => e as IpamError);
+        expect(isIpamError(err, 'StoreUnavailable')).toBe(true);
+        expect((err as IpamError).details.auth).toBe(true);
+      } finally {
+        await store.close();
+      }
+    }
+    const ok = new EtcdEventStore({
+      connection: { endpoints: etcd.endpoints, auth: { username: 'root', password: 's3cret' } },
+      prefix: '/t/auth',
+    });
+    expect(await ok.streamVersion('node/auth')).toBe(1);
+    await ok.close();
+  });
+});
