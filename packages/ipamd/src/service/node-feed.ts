@@ -43,7 +43,10 @@ export const openNodeFeed = (o: NodeFeedOptions): AsyncIterable<FeedEvent> => {
       if (line) queue.push(line);
     }
     poke();
-    while (queue.length > highWater && !ended) await new Promise<void>((r) => (drained = r));
+    while (queue.length > highWater && !ended)
+      await new Promise<void>((r) => {
+        drained = r;
+      });
   };
   const sub = o.store.subscribe(o.from + 1, handler, { streamPrefix: o.stream });
   const stop = () => {
@@ -72,7 +75,9 @@ export const openNodeFeed = (o: NodeFeedOptions): AsyncIterable<FeedEvent> => {
             continue;
           }
           if (ended) break;
-          await new Promise<void>((r) => (wake = r));
+          await new Promise<void>((r) => {
+            wake = r;
+          });
         }
         if (error !== undefined && !o.signal.aborted) throw error;
       } finally {

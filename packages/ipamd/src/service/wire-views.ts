@@ -6,8 +6,8 @@ import {
   type NodeEni,
   type NodeState,
   nodePoolSettings,
-  parseCidr,
   type Projection,
+  parseCidr,
 } from '@eni-ipam/core';
 import type { EniFacts, ProjectionHost } from './projection-host.js';
 import type * as wire from './wire-types.js';
@@ -24,7 +24,7 @@ const exclusiveEnis = (s: NodeState): Set<string> => new Set(Object.values(s.ass
 /** An ENI as the agent configures it; undefined when its subnet is unknown. */
 export const wireEni = (
   host: ProjectionHost,
-  e: Pick<EniFacts, "eniId" | "subnetId" | "mac" | "primaryIp">,
+  e: Pick<EniFacts, 'eniId' | 'subnetId' | 'mac' | 'primaryIp'>,
   mode: wire.Mode,
 ): wire.Eni | undefined => {
   const a = addressing(host, e.subnetId);
@@ -32,13 +32,25 @@ export const wireEni = (
 };
 
 /** A shared-mode allocation of a container, in wire form. */
-export const wireAllocation = (host: ProjectionHost, s: NodeState, containerId: string): wire.PodAllocation | undefined => {
+export const wireAllocation = (
+  host: ProjectionHost,
+  s: NodeState,
+  containerId: string,
+): wire.PodAllocation | undefined => {
   const a = s.allocations[containerId];
   if (a) {
     const eni = s.enis[a.eniId] ?? host.eni(a.eniId);
     const addr = eni && addressing(host, eni.subnetId);
     if (!eni || !addr) return undefined;
-    return { containerId, pod: a.pod, mode: 'shared', ip: a.ip, eniId: a.eniId, eniMac: eni.mac.toLowerCase(), ...addr };
+    return {
+      containerId,
+      pod: a.pod,
+      mode: 'shared',
+      ip: a.ip,
+      eniId: a.eniId,
+      eniMac: eni.mac.toLowerCase(),
+      ...addr,
+    };
   }
   const x = s.assignments[containerId];
   if (x) {
