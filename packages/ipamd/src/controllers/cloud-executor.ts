@@ -77,6 +77,11 @@ export class CloudExecutor {
     await this.queue.onIdle();
   }
 
+  /** Calls queued or running. */
+  get pending(): number {
+    return this.queue.size + this.queue.pending;
+  }
+
   /** Resolves when no call is queued or running. */
   idle(): Promise<void> {
     return this.queue.onIdle();

@@ -83,6 +83,11 @@ export class PoolReconciler {
     });
   }
 
+  /** True while a node waits to be planned or is being planned. */
+  get busy(): boolean {
+    return this.running !== undefined || this.dirty.size > 0;
+  }
+
   /** Resolves when no node waits to be planned. */
   async idle(): Promise<void> {
     while (this.running) await this.running;

@@ -204,8 +204,10 @@ export class ProjectionHost {
 
   private applyBatch(batch: readonly RecordedEvent[]): void {
     const decoded: DecodedEvent[] = [];
+    // events of one append share a revision: compare with the position before this batch
+    const floor = this.p.revision;
     for (const raw of batch) {
-      if (raw.revision <= this.p.revision) continue; // already in the snapshot or a catch-up page
+      if (raw.revision <= floor) continue; // already in the snapshot or a catch-up page
       const e = decodeRecorded(raw);
       this.p = applyEvent(this.p, e);
       if (this.o.audit) this.auditIdx = applyAudit(this.auditIdx, e);
