@@ -1,5 +1,5 @@
 import { adapterFor, startTestSimulator } from '@eni-ipam/cloud/testing';
-import { checkInvariants, isIpamError } from '@eni-ipam/core';
+import { checkInvariants } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IpamdCore } from './ipamd-core.js';

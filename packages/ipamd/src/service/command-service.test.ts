@@ -1,0 +1,124 @@
+import { TEST_VPC } from '@eni-ipam/cloud/testing';
+import { defaultClusterConfig, type EventStore, ManualClock, type RecordedEvent } from '@eni-ipam/core';
+import { InMemoryEventStore, nextEvents } from '@eni-ipam/store/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CommandService } from './command-service.js';
+import { ProjectionHost } from './projection-host.js';
+
+/** A store whose subscribers receive nothing until `open()`: a replica lagging behind the log. */
+const gated = (inner: InMemoryEventStore) => {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  const store: EventStore = Object.assign(Object.create(inner) as EventStore, {
+    subscribe: (from: number, handler: (b: readonly RecordedEvent[]) => Promise<void> | void) =>
+      inner.subscribe(from, async (b) => {
+        await gate;
+        await handler(b);
+      }),
+  });
+  return { store, open };
+};
+
+const config = (min: number) => ({ ...defaultClusterConfig(TEST_VPC, []), preBind: { min, max: min } });
+const change = (min: number) => ({ type: 'ChangeConfig' as const, config: config(min), source: `test-${min}` });
+
+describe('CommandService and ProjectionHost', () => {
+  const hosts: ProjectionHost[] = [];
+  afterEach(async () => {
+    for (const h of hosts.splice(0)) await h.stop();
+  });
+  const hostOn = async (store: EventStore, o: Partial<ConstructorParameters<typeof ProjectionHost>[0]> = {}) => {
+    const h = new ProjectionHost({ store, ...o });
+    hosts.push(h);
+    await h.start();
+    return h;
+  };
+  const setup = async () => {
+    const store = new InMemoryEventStore();
+    const fence = store.grantLeadership('leader');
+    const host = await hostOn(store);
+    const svc = new CommandService({
+      store,
+      host,
+      clock: new ManualClock(),
+      writer: { replica: 'r1', term: 0 },
+      fence: () => fence,
+    });
+    return { store, fence, host, svc };
+  };
+
+  it('given a lagging projection, a conflicting append is decided again on the newer state', async () => {
+    const { store, fence, svc: fast } = await setup();
+    const { store: lagging, open } = gated(store);
+    const slowHost = await hostOn(lagging);
+    const slow = new CommandService({
+      store: lagging,
+      host: slowHost,
+      clock: new ManualClock(),
+      writer: { replica: 'r2', term: 0 },
+      fence: () => fence,
+    });
+    await fast.cluster(change(1));
+    const pending = slow.cluster(change(2)); // decided at version 0: conflicts
+    setTimeout(open, 10);
+    const r = await pending;
+    expect(r.appended).toBe(1);
+    const log = await store.readStream('cluster');
+    expect(log.map((e) => [e.seq, (e.data as { source: string }).source])).toEqual([
+      [1, 'test-1'],
+      [2, 'test-2'],
+    ]);
+    expect(log[1]?.by).toEqual({ replica: 'r2', term: fence.createRevision });
+  });
+
+  it('appends nothing for a repeated idempotent command, and reads its own writes', async () => {
+    const { svc, host } = await setup();
+    const first = await svc.cluster(change(3));
+    expect(host.appliedRevision).toBe(first.revision);
+    expect(host.projection.cluster.config?.preBind.min).toBe(3);
+    const again = await svc.cluster(change(3));
+    expect(again.appended).toBe(0);
+  });
+
+  it('refuses to write without leadership (NotLeader) and after it moved', async () => {
+    const store = new InMemoryEventStore();
+    const host = await hostOn(store);
+    const base = { store, host, clock: new ManualClock(), writer: { replica: 'r', term: 0 } };
+    const none = new CommandService({ ...base, fence: () => undefined });
+    await expect(none.cluster(change(1))).rejects.toMatchObject({ code: 'NotLeader' });
+    const fence = store.grantLeadership('k');
+    store.revokeLeadership('k');
+    const deposed = new CommandService({ ...base, fence: () => fence });
+    await expect(deposed.cluster(change(1))).rejects.toMatchObject({ code: 'NotLeader' });
+    expect(await store.streamVersion('cluster')).toBe(0);
+  });
+
+  it('a new host starts from the snapshot and replays only what follows it', async () => {
+    const { store, svc, host } = await setup();
+    await svc.cluster(change(1));
+    await host.saveSnapshot();
+    await svc.cluster(change(2));
+    const reads: number[] = [];
+    const spy: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readAll: (from: number, limit?: number) => {
+        reads.push(from);
+        return store.readAll(from, limit);
+      },
+    });
+    const second = await hostOn(spy);
+    expect(second.ready).toBe(true);
+    expect(reads[0]).toBeGreaterThan(1);
+    expect(second.projection).toEqual(host.projection);
+  });
+
+  it('stops on an event it cannot decode: not ready, waiters rejected, nothing skipped', async () => {
+    const { store, host } = await setup();
+    const waiting = host.waitFor(10_000);
+    await store.append([nextEvents('cluster', 0)]);
+    await expect(waiting).rejects.toMatchObject({ code: 'UnknownEventType' });
+    expect(host.ready).toBe(false);
+    expect(host.appliedRevision).toBe(0);
+  });
+});
