@@ -1,13 +1,5 @@
 import { defaultTagKeys, type EniTagKeys } from '@eni-ipam/cloud';
-import {
-  type Clock,
-  type Eni,
-  isIpamError,
-  type NodeState,
-  type PendingIntent,
-  type Tag,
-  type VpcApi,
-} from '@eni-ipam/core';
+import { type Eni, isIpamError, type NodeState, type PendingIntent, type Tag, type VpcApi } from '@eni-ipam/core';
 import PQueue from 'p-queue';
 import type { CommandService, NodeOrCrossInput } from '../service/command-service.js';
 import type { ProjectionHost } from '../service/projection-host.js';
@@ -16,7 +8,6 @@ export interface CloudExecutorOptions {
   host: ProjectionHost;
   commands: CommandService;
   vpc: VpcApi;
-  clock: Clock;
   /** Tagged on every ENI created, with the intent id, so a create can be found again. */
   clusterId: string;
   tagKeys?: EniTagKeys;
@@ -48,7 +39,7 @@ export class CloudExecutor {
   private readonly queue: PQueue;
   private readonly inFlight = new Set<string>();
   private readonly lookFirst = new Set<string>();
-  private readonly parked = new Map<string, number>();
+  private readonly parked = new Set<string>();
   private readonly tagKeys: EniTagKeys;
   private unlisten: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -98,9 +89,7 @@ export class CloudExecutor {
     for (const intent of Object.values(s.intents)) {
       const id = intent.intentId;
       if (this.inFlight.has(id)) continue;
-      const due = this.parked.get(id);
-      if (due !== undefined && due > this.o.clock.now()) continue;
-      this.parked.delete(id);
+      if (this.parked.has(id)) continue;
       this.inFlight.add(id);
       const priority = intent.forPod !== undefined || podsWaiting ? 1 : 0;
       this.queue
@@ -129,14 +118,19 @@ export class CloudExecutor {
   }
 
   private park(intentId: string): void {
-    const after = this.o.retryAfterMs ?? 5_000;
-    this.parked.set(intentId, this.o.clock.now() + after);
+    this.parked.add(intentId);
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.unlisten) this.scan();
-    }, after);
+      if (this.unlisten) this.retryNow();
+    }, this.o.retryAfterMs ?? 5_000);
     this.timer.unref();
+  }
+
+  /** Tries every parked intent again now (the retry timer does this after `retryAfterMs`). */
+  retryNow(): void {
+    this.parked.clear();
+    this.scan();
   }
 
   /** The cloud call of an intent; cloud errors that are final become failed outcomes. */

@@ -78,8 +78,15 @@ export class PoolReconciler {
   /** Plans this node soon (coalesced with other wake-ups). */
   wake(node: string): void {
     this.dirty.add(node);
-    this.running ??= this.drain().finally(() => {
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = this.drain().finally(() => {
       this.running = undefined;
+      // a wake-up that came after the loop's last check but before this point
+      if (this.dirty.size > 0 && this.unlisten) this.kick();
     });
   }
 

@@ -13,7 +13,7 @@ export interface IpamdCoreOptions {
   writer: Writer;
   fence: () => FencingToken | undefined;
   projection?: Omit<ProjectionHostOptions, 'store'>;
-  executor?: Partial<Omit<CloudExecutorOptions, 'host' | 'commands' | 'vpc' | 'clock' | 'clusterId'>>;
+  executor?: Partial<Omit<CloudExecutorOptions, 'host' | 'commands' | 'vpc' | 'clusterId'>>;
   reconciler?: Partial<Omit<PoolReconcilerOptions, 'host' | 'commands' | 'clock'>>;
   service?: Partial<Omit<IpamServiceOptions, 'store' | 'host' | 'commands'>>;
   newId?: () => string;
@@ -37,7 +37,7 @@ export const createIpamdCore = (o: IpamdCoreOptions) => {
   });
   const deps = { host, commands, clock: o.clock };
   const reconciler = new PoolReconciler({ ...deps, ...o.reconciler });
-  const executor = new CloudExecutor({ ...deps, vpc: o.vpc, clusterId: o.clusterId, ...o.executor });
+  const executor = new CloudExecutor({ host, commands, vpc: o.vpc, clusterId: o.clusterId, ...o.executor });
   const service = new IpamServiceImpl({
     store: o.store,
     host,
