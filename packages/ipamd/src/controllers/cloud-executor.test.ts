@@ -29,7 +29,7 @@ describe('CloudExecutor', () => {
         concurrency,
         onError: (i, e) => process.env.DEBUG_IPAMD && console.log('exec', i, e),
       },
-      reconciler: { onError: (n, a, e) => process.env.DEBUG_IPAMD && console.log('rec', a, e) },
+      reconciler: { onError: (_n, a, e) => process.env.DEBUG_IPAMD && console.log('rec', a, e) },
     });
     cores.push(core);
     return core;
