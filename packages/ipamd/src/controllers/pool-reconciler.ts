@@ -12,8 +12,9 @@ export interface PoolReconcilerOptions {
   pendingPods?: (node: string) => number;
   /** Called with each node's plan (logs, metrics, Kubernetes Events on refusals). */
   onPlan?: (node: string, plan: PoolPlan) => void;
-  /** An action whose command was refused (a stale plan; the next pass plans again). */
-  onError?: (node: string, action: PlanAction, error: unknown) => void;
+  /** An action whose command was refused (a stale plan; the next pass plans again), or a pass
+   *  that failed before acting (`action` undefined). */
+  onError?: (node: string, action: PlanAction | undefined, error: unknown) => void;
 }
 
 /** A plan action as the command that starts it (the cloud executor does the rest). */
@@ -110,7 +111,11 @@ export class PoolReconciler {
       const [node] = this.dirty;
       if (node === undefined) break;
       this.dirty.delete(node);
-      await this.reconcile(node);
+      try {
+        await this.reconcile(node);
+      } catch (e) {
+        this.o.onError?.(node, undefined, e); // the next wake-up or tick plans the node again
+      }
     }
   }
 

@@ -58,6 +58,19 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     }
     expect(feed.map((l) => l.type)).toEqual(['EniAttached', 'IpAllocated']);
 
+    // live: a feed opened at the current revision sees the next allocation and the release
+    const live = new AbortController();
+    const lines = (await c.service.nodeFeed('node-0', c.host.appliedRevision, live.signal))[Symbol.asyncIterator]();
+    const b = await c.service.allocate('node-0', { pod: pod(2), containerId: 'c2', mode: 'shared' }, ctx('node-0'));
+    expect((await lines.next()).value).toMatchObject({
+      type: 'IpAllocated',
+      allocation: { containerId: 'c2', ip: b.ip },
+    });
+    await c.service.release('node-0', 'c2', ctx('node-0'));
+    expect((await lines.next()).value).toMatchObject({ type: 'IpReleased', containerId: 'c2' });
+    live.abort();
+    expect((await lines.next()).done).toBe(true);
+
     await c.service.release('node-0', 'c1', ctx('node-0'));
     await c.service.release('node-0', 'c1', ctx('node-0')); // DEL is idempotent
     expect((await c.service.nodeState('node-0')).allocations).toEqual([]);

@@ -43,6 +43,7 @@ describe('ipamd core on etcd and the simulated VPC', () => {
       writer: { replica: name, term: 0 },
       fence: () => fence,
       executor: { retryAfterMs: 100 },
+      projection: { snapshotEvery: 40 },
     });
     await core.start();
     const close = async () => {
@@ -134,6 +135,8 @@ describe('ipamd core on etcd and the simulated VPC', () => {
     expect(violations(core.host.projection, true)).toEqual([]);
     expect(cloudView()).toEqual(logView(core.host.projection));
 
+    const snapshot = await first.store.loadSnapshot<unknown>('ipamd-projection');
+    expect(snapshot?.revision).toBeGreaterThan(0); // the next replica starts from it
     // kill -9: the replica vanishes without resigning; its lease expires, a new one takes over
     first.client.close();
     await first.close();

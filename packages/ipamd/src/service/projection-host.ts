@@ -220,7 +220,13 @@ export class ProjectionHost {
     if (decoded.length === 0) return;
     this.sinceSnapshot += decoded.length;
     this.settle();
-    for (const l of this.listeners) l(decoded);
+    for (const l of this.listeners) {
+      try {
+        l(decoded);
+      } catch {
+        // a controller's bug must not stop the projection; controllers report their own errors
+      }
+    }
     if (this.o.snapshotEvery > 0 && this.sinceSnapshot >= this.o.snapshotEvery) {
       this.saveSnapshot().catch(() => {
         // a failed snapshot only costs a longer replay at the next start
