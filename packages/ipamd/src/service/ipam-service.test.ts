@@ -1,5 +1,5 @@
 import { adapterFor, startTestSimulator } from '@eni-ipam/cloud/testing';
-import { checkInvariants } from '@eni-ipam/core';
+import { type ClaimPolicy, checkInvariants, type PodRef } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IpamdCore } from './ipamd-core.js';
@@ -19,11 +19,11 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     await sim.stop();
   });
 
-  const boot = async () => {
+  const boot = async (claimPolicyOf?: (node: string, p: PodRef) => ClaimPolicy | undefined) => {
     const store = new InMemoryEventStore();
     const fence = store.grantLeadership('leader');
     const vpc = adapterFor(sim);
-    const c = await startCore({ store, vpc, fence });
+    const c = await startCore({ store, vpc, fence, extra: claimPolicyOf ? { service: { claimPolicyOf } } : {} });
     core = c;
     await setUpCluster(c, vpc, 1);
     await c.settle();
@@ -112,5 +112,26 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     expect(enis.enis).toMatchObject([{ node: 'node-0', subnetId: POD_SUBNET, status: 'attached', mode: 'shared' }]);
     expect(await c.service.ready()).toEqual({ ok: true });
     expect(await c.service.health()).toEqual({ ok: true });
+  });
+
+  it('a pod asking for a kept claim gets the same IP after it is deleted and comes back', async () => {
+    const { c } = await boot((_node, p) => (p.name.startsWith('db-') ? 'Never' : undefined));
+    const db = { namespace: 'default', name: 'db-0' };
+    const first = await c.service.allocate('node-0', { pod: db, containerId: 'c1', mode: 'shared' }, ctx('node-0'));
+    expect((await c.service.claims()).claims).toMatchObject([{ pod: 'default/db-0', ip: first.ip, policy: 'Never' }]);
+    await c.service.release('node-0', 'c1', ctx('node-0'));
+    await c.settle();
+    // the claimed address went back to the VPC; the claim is retained without a node
+    const [kept] = (await c.service.claims()).claims;
+    expect(kept).toMatchObject({ ip: first.ip });
+    expect(kept?.node).toBeUndefined();
+    // meanwhile another pod cannot take it
+    const other = await c.service.allocate('node-0', { pod: pod(9), containerId: 'c9', mode: 'shared' }, ctx('node-0'));
+    expect(other.ip).not.toBe(first.ip);
+    const again = await c.service.allocate('node-0', { pod: db, containerId: 'c2', mode: 'shared' }, ctx('node-0'));
+    expect(again.ip).toBe(first.ip);
+    await c.settle();
+    const p = c.host.projection;
+    expect(checkInvariants({ nodes: Object.values(p.nodes), subnets: Object.values(p.subnets) })).toEqual([]);
   });
 });
