@@ -8,6 +8,11 @@ export interface CloudExecutorOptions {
   host: ProjectionHost;
   commands: CommandService;
   vpc: VpcApi;
+  /**
+   * The same VPC served first from the shared rate budget (`TencentVpcApi.withPriority('pod')`),
+   * for calls a waiting pod depends on. Default: `vpc`.
+   */
+  vpcForPods?: VpcApi;
   /** Tagged on every ENI created, with the intent id, so a create can be found again. */
   clusterId: string;
   tagKeys?: EniTagKeys;
@@ -93,19 +98,20 @@ export class CloudExecutor {
       this.inFlight.add(id);
       const priority = intent.forPod !== undefined || podsWaiting ? 1 : 0;
       this.queue
-        .add(() => this.execute(node, id), { priority })
+        .add(() => this.execute(node, id, priority > 0), { priority })
         .finally(() => this.inFlight.delete(id))
         .catch(() => undefined);
     }
   }
 
-  private async execute(node: string, intentId: string): Promise<void> {
+  private async execute(node: string, intentId: string, forPods: boolean): Promise<void> {
     const s = this.o.host.node(node);
     const intent = s.intents[intentId];
     if (!intent) return; // resolved meanwhile
     try {
-      let outcome = this.lookFirst.has(intentId) ? await this.lookup(s, intent) : undefined;
-      outcome ??= await this.call(s, intent);
+      const vpc = forPods ? (this.o.vpcForPods ?? this.o.vpc) : this.o.vpc;
+      let outcome = this.lookFirst.has(intentId) ? await this.lookup(vpc, s, intent) : undefined;
+      outcome ??= await this.call(vpc, s, intent);
       this.lookFirst.delete(intentId);
       const record = outcome.ok ? outcome.record : this.failure(node, intent, outcome.code, outcome.message);
       await this.o.commands.node(record, { eventId: intentId });
@@ -134,8 +140,7 @@ export class CloudExecutor {
   }
 
   /** The cloud call of an intent; cloud errors that are final become failed outcomes. */
-  private async call(s: NodeState, i: PendingIntent): Promise<Outcome> {
-    const { vpc } = this.o;
+  private async call(vpc: VpcApi, s: NodeState, i: PendingIntent): Promise<Outcome> {
     const clientToken = i.intentId; // the deciders make an intent's client token its id
     const eniId = i.eniId ?? '';
     try {
@@ -171,7 +176,7 @@ export class CloudExecutor {
       if (!isIpamError(e)) throw e;
       if (TRANSIENT.has(e.code) || e.code === 'CloudInvalidState') {
         // a state error may be our own earlier call having taken effect: the cloud decides
-        const seen = await this.lookup(s, i);
+        const seen = await this.lookup(vpc, s, i);
         if (seen) return seen;
         if (TRANSIENT.has(e.code)) throw e;
       }
@@ -180,8 +185,7 @@ export class CloudExecutor {
   }
 
   /** The intent's effect as the cloud shows it, if it took place; undefined if not (yet). */
-  private async lookup(s: NodeState, i: PendingIntent): Promise<Outcome | undefined> {
-    const { vpc } = this.o;
+  private async lookup(vpc: VpcApi, s: NodeState, i: PendingIntent): Promise<Outcome | undefined> {
     const rec = (type: string) => ({
       ok: true as const,
       record: { type, node: s.node, intentId: i.intentId } as NodeOrCrossInput,

@@ -10,6 +10,8 @@ export interface PoolReconcilerOptions {
   modeOf?: (node: string) => PoolMode;
   /** Pods on the node waiting for an address (from Kubernetes); counted as pods. Default 0. */
   pendingPods?: (node: string) => number;
+  /** Plan every node this often (the tick). Default: no timer (the owner calls `tick()`). */
+  tickEveryMs?: number;
   /** Called with each node's plan (logs, metrics, Kubernetes Events on refusals). */
   onPlan?: (node: string, plan: PoolPlan) => void;
   /** An action whose command was refused (a stale plan; the next pass plans again), or a pass
@@ -50,6 +52,7 @@ export class PoolReconciler {
   private readonly dirty = new Set<string>();
   private running: Promise<void> | undefined;
   private unlisten: (() => void) | undefined;
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: PoolReconcilerOptions) {}
 
@@ -61,9 +64,15 @@ export class PoolReconciler {
       }
     });
     this.wakeAll();
+    if (this.o.tickEveryMs) {
+      this.ticker = setInterval(() => this.wakeAll(), this.o.tickEveryMs);
+      this.ticker.unref();
+    }
   }
 
   stop(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
     this.unlisten?.();
     this.unlisten = undefined;
     this.dirty.clear();

@@ -42,7 +42,7 @@ describe('ipamd core on etcd and the simulated VPC', () => {
       clusterId: CLUSTER_ID,
       writer: { replica: name, term: 0 },
       fence: () => fence,
-      executor: { retryAfterMs: 100 },
+      executor: { retryAfterMs: 100, vpcForPods: vpc.withPriority('pod') },
       projection: { snapshotEvery: 40 },
     });
     await core.start();
