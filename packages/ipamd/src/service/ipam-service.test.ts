@@ -2,7 +2,7 @@ import { adapterFor, startTestSimulator } from '@eni-ipam/cloud/testing';
 import { type ClaimPolicy, checkInvariants, type PodRef } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IpamdCore } from './ipamd-core.js';
+import type { IpamdCore, IpamdCoreOptions } from './ipamd-core.js';
 import { ctx, POD_SUBNET, setUpCluster, startCore } from './test-support.js';
 
 const pod = (i: number) => ({ namespace: 'default', name: `web-${i}`, uid: `uid-${i}` });
@@ -19,11 +19,19 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     await sim.stop();
   });
 
-  const boot = async (claimPolicyOf?: (node: string, p: PodRef) => ClaimPolicy | undefined) => {
+  const boot = async (
+    claimPolicyOf?: (node: string, p: PodRef) => ClaimPolicy | undefined,
+    extra: Partial<IpamdCoreOptions> = {},
+  ) => {
     const store = new InMemoryEventStore();
     const fence = store.grantLeadership('leader');
     const vpc = adapterFor(sim);
-    const c = await startCore({ store, vpc, fence, extra: claimPolicyOf ? { service: { claimPolicyOf } } : {} });
+    const c = await startCore({
+      store,
+      vpc,
+      fence,
+      extra: { ...extra, ...(claimPolicyOf ? { service: { claimPolicyOf } } : {}) },
+    });
     core = c;
     await setUpCluster(c, vpc, 1);
     await c.settle();
@@ -133,5 +141,18 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     await c.settle();
     const p = c.host.projection;
     expect(checkInvariants({ nodes: Object.values(p.nodes), subnets: Object.values(p.subnets) })).toEqual([]);
+  });
+
+  it('exclusive mode: a pod gets a whole pool ENI (its primary IP) and returns it to the pool', async () => {
+    const { c } = await boot(undefined, { reconciler: { modeOf: () => 'exclusive' } });
+    const a = await c.service.allocate('node-0', { pod: pod(1), containerId: 'x1', mode: 'exclusive' }, ctx('node-0'));
+    const eni = c.host.node('node-0').enis[a.eniId];
+    expect(a.ip).toBe(eni?.primaryIp);
+    const state = await c.service.nodeState('node-0');
+    expect(state.enis.find((e) => e.id === a.eniId)?.mode).toBe('exclusive');
+    expect(state.allocations).toMatchObject([{ containerId: 'x1', mode: 'exclusive', eniId: a.eniId }]);
+    await c.service.release('node-0', 'x1', ctx('node-0'));
+    expect((await c.service.nodeState('node-0')).allocations).toEqual([]);
+    expect(c.host.node('node-0').enis[a.eniId]?.state).toBe('attached'); // back in the pool, not deleted
   });
 });
