@@ -118,6 +118,8 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     expect((await c.service.node('node-0')).ackedRevision).toBe(list.revision);
     const enis = await c.service.enis();
     expect(enis.enis).toMatchObject([{ node: 'node-0', subnetId: POD_SUBNET, status: 'attached', mode: 'shared' }]);
+    expect(c.host.nodePoolView('node-0').counts).toMatchObject({ bound: 2, allocated: 0, free: 2 });
+    expect(c.host.subnetPoolView(POD_SUBNET)).toMatchObject({ usable: 253, bound: 2, primary: 1, free: 250 });
     expect(await c.service.ready()).toEqual({ ok: true });
     expect(await c.service.health()).toEqual({ ok: true });
   });

@@ -12,11 +12,15 @@ import {
   IpamError,
   initialNodeState,
   initialSubnetState,
+  type NodePoolView,
   type NodeState,
+  nodePoolView,
   type Projection,
   type RecordedEvent,
+  type SubnetPoolView,
   type SubnetState,
   type Subscription,
+  subnetPoolView,
 } from '@eni-ipam/core';
 
 /** What an ENI was created as; kept after the ENI is gone so old feed events can be rendered. */
@@ -137,6 +141,17 @@ export class ProjectionHost {
 
   subnet(id: string): SubnetState {
     return this.p.subnets[id] ?? initialSubnetState();
+  }
+
+  /** Core's pool view of a node (capacity, allocatable, why not) against the configured subnets' zones. */
+  nodePoolView(name: string): NodePoolView {
+    const configured = this.p.cluster.config?.subnets ?? [];
+    const zones = configured.flatMap((id) => (this.p.subnets[id]?.registered ? [this.p.subnets[id].zone] : []));
+    return nodePoolView(this.node(name), zones);
+  }
+
+  subnetPoolView(id: string): SubnetPoolView {
+    return subnetPoolView(this.subnet(id));
   }
 
   claims(): Record<string, ClaimEntry> {
