@@ -1,5 +1,12 @@
 import { TEST_VPC } from '@eni-ipam/cloud/testing';
-import { defaultClusterConfig, type EventStore, ManualClock, type RecordedEvent } from '@eni-ipam/core';
+import {
+  defaultClusterConfig,
+  type EventStore,
+  ManualClock,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '@eni-ipam/core';
 import { InMemoryEventStore, nextEvents } from '@eni-ipam/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommandService } from './command-service.js';
@@ -120,5 +127,57 @@ describe('CommandService and ProjectionHost', () => {
     await expect(waiting).rejects.toMatchObject({ code: 'UnknownEventType' });
     expect(host.ready).toBe(false);
     expect(host.appliedRevision).toBe(0);
+  });
+
+  it('refuses to fold over a gap in a stream (archived events without a snapshot)', async () => {
+    const { store, svc } = await setup();
+    await svc.cluster(change(1));
+    await svc.cluster(change(2));
+    const holed: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readAll: async (from: number, limit?: number) => {
+        const page = await store.readAll(from, limit);
+        return { ...page, events: page.events.filter((e) => e.seq !== 1) };
+      },
+    });
+    const h = new ProjectionHost({ store: holed });
+    await expect(h.start()).rejects.toMatchObject({ code: 'CorruptLog' });
+  });
+
+  it('jumps to a covering snapshot when events it has not read were archived, else stops', async () => {
+    const { store, svc, host } = await setup();
+    await svc.cluster(change(1));
+    await svc.cluster(change(2));
+    const archivedUpTo = host.appliedRevision;
+    const behind = (withSnapshot: boolean) => {
+      let loads = 0;
+      const resumed: number[] = [];
+      const wrapped: EventStore = Object.assign(Object.create(store) as EventStore, {
+        // at start: no snapshot yet, and the live log holds nothing (all archived)
+        loadSnapshot: async (name: string) => (loads++ === 0 || !withSnapshot ? undefined : store.loadSnapshot(name)),
+        readAll: async (from: number) => ({ events: [], nextRevision: from, more: false }),
+        subscribe: (
+          from: number,
+          handler: (b: readonly RecordedEvent[]) => Promise<void> | void,
+          o?: SubscribeOptions,
+        ): Subscription => {
+          const done = (async () => {
+            const next = (await o?.onCompacted?.(archivedUpTo + 1)) ?? from;
+            resumed.push(next);
+          })();
+          return { done, close: async () => undefined };
+        },
+      });
+      return { wrapped, resumed };
+    };
+    await host.saveSnapshot();
+    const ok = behind(true);
+    const h1 = await hostOn(ok.wrapped);
+    await h1.waitFor(archivedUpTo);
+    expect(h1.projection).toEqual(host.projection);
+    await new Promise((r) => setImmediate(r)); // the subscription continues after the jump
+    expect(ok.resumed).toEqual([archivedUpTo + 1]);
+    const bad = behind(false);
+    const h2 = await hostOn(bad.wrapped);
+    await expect(h2.waitFor(archivedUpTo)).rejects.toMatchObject({ code: 'RevisionCompacted' });
   });
 });

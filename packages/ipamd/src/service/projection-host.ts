@@ -97,7 +97,9 @@ export class ProjectionHost {
       if (!page.more) break;
     }
     this.caughtUp = true;
-    this.sub = this.o.store.subscribe(this.p.revision + 1, (batch) => this.applyBatch(batch));
+    this.sub = this.o.store.subscribe(this.p.revision + 1, (batch) => this.applyBatch(batch), {
+      onCompacted: (available) => this.jumpToSnapshot(available),
+    });
     this.sub.done.then(
       () => undefined,
       (e: unknown) => this.fail(e),
@@ -217,6 +219,26 @@ export class ProjectionHost {
     await this.o.store.saveSnapshot({ name: this.o.snapshotName, seq: 0, revision: this.p.revision, state });
   }
 
+  /**
+   * Events below `available` moved to the archive while we were behind: continue from the
+   * newest snapshot if it covers them (controllers rescan on the next event), else stop.
+   */
+  private async jumpToSnapshot(available: number): Promise<number> {
+    const snap = await this.o.store.loadSnapshot<SnapshotState>(this.o.snapshotName);
+    if (!snap || snap.revision + 1 < available) {
+      throw new IpamError('RevisionCompacted', `events before revision ${available} were archived past the snapshot`, {
+        appliedRevision: this.p.revision,
+        snapshotRevision: snap?.revision,
+      });
+    }
+    if (snap.revision > this.p.revision) {
+      this.p = snap.state.projection;
+      this.eniFacts = snap.state.enis;
+      this.settle();
+    }
+    return this.p.revision + 1;
+  }
+
   private applyBatch(batch: readonly RecordedEvent[]): void {
     const decoded: DecodedEvent[] = [];
     // events of one append share a revision: compare with the position before this batch
@@ -224,6 +246,15 @@ export class ProjectionHost {
     for (const raw of batch) {
       if (raw.revision <= floor) continue; // already in the snapshot or a catch-up page
       const e = decodeRecorded(raw);
+      const expected = this.streamVersion(e.stream) + 1;
+      if (e.seq !== expected) {
+        // a gap (events archived without a snapshot covering them, or a reader bug): never fold on
+        throw new IpamError('CorruptLog', `${e.stream} jumps from seq ${expected - 1} to ${e.seq} at ${e.id}`, {
+          stream: e.stream,
+          expected,
+          seq: e.seq,
+        });
+      }
       this.p = applyEvent(this.p, e);
       if (this.o.audit) this.auditIdx = applyAudit(this.auditIdx, e);
       if (e.type === 'EniCreated') {
