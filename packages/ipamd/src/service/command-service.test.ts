@@ -157,7 +157,7 @@ describe('CommandService and ProjectionHost', () => {
         readAll: async (from: number) => ({ events: [], nextRevision: from, more: false }),
         subscribe: (
           from: number,
-          handler: (b: readonly RecordedEvent[]) => Promise<void> | void,
+          _handler: (b: readonly RecordedEvent[]) => Promise<void> | void,
           o?: SubscribeOptions,
         ): Subscription => {
           const done = (async () => {
