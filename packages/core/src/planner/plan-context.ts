@@ -55,8 +55,10 @@ export const usedSlots = (enis: readonly PlannerEni[]): number =>
   enis.filter((e) => e.state !== 'deleting' && !(e.claimedBy !== undefined && e.state === 'detached')).length;
 
 /** One `unbindIps` action per ENI, in the order the picks came. */
-export const unbindPicked = (ctx: PlanContext, picks: readonly PickedIp[], why: string): void => {
+export const unbindPicked = (ctx: PlanContext, picks: readonly PickedIp[], why: string, paced = false): void => {
   const byEni = new Map<string, string[]>();
   for (const p of picks) byEni.set(p.eniId, [...(byEni.get(p.eniId) ?? []), p.ip]);
-  for (const [eniId, ips] of byEni) ctx.actions.push({ kind: 'unbindIps', eniId, ips, why });
+  for (const [eniId, ips] of byEni) {
+    ctx.actions.push({ kind: 'unbindIps', eniId, ips, why, ...(paced ? { paced: true as const } : {}) });
+  }
 };

@@ -41,8 +41,10 @@ const exclusiveFigures = (input: PlannerInput, pool: readonly PlannerEni[]): Pla
   };
 };
 
-const detach = (ctx: PlanContext, enis: readonly PlannerEni[], why: string): void => {
-  for (const eni of enis) ctx.actions.push({ kind: 'detachEni', eniId: eni.id, why });
+const detach = (ctx: PlanContext, enis: readonly PlannerEni[], why: string, paced = false): void => {
+  for (const eni of enis) {
+    ctx.actions.push({ kind: 'detachEni', eniId: eni.id, why, ...(paced ? { paced: true as const } : {}) });
+  }
 };
 
 /** Delete detached pool ENIs no pod holds: the second half of a release. */
@@ -101,7 +103,7 @@ const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures)
   } else if (f.bound > f.high) {
     if (slowReleaseDue(ctx)) {
       const one = idleAttached(pool).slice(0, 1);
-      detach(ctx, one, `${f.bound} ENIs above pods + max ${f.high}: slow release of one idle ENI`);
+      detach(ctx, one, `${f.bound} ENIs above pods + max ${f.high}: slow release of one idle ENI`, true);
       if (one.length > 0) ctx.slowReleaseAt = ctx.input.now;
       ctx.explain.push(`slow release: ${f.bound} ENIs > pods + max = ${f.high}, detach ${one.length}`);
     } else {

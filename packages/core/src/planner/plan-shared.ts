@@ -129,7 +129,7 @@ const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures)
   } else if (f.bound > f.high) {
     if (slowReleaseDue(ctx)) {
       const picks = pickIpsToRelease(pool, 1);
-      unbindPicked(ctx, picks, `bound ${f.bound} above pods + max ${f.high}: slow release of one idle IP`);
+      unbindPicked(ctx, picks, `bound ${f.bound} above pods + max ${f.high}: slow release of one idle IP`, true);
       if (picks.length > 0) ctx.slowReleaseAt = ctx.input.now;
       ctx.explain.push(`slow release: ${f.bound} bound > pods + max = ${f.high}, unbind ${picks.length}`);
     } else {

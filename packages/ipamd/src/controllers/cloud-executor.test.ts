@@ -2,8 +2,8 @@ import { ManualClock } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIpamdCore, type IpamdCore } from '../service/ipamd-core.js';
-import { CLUSTER_ID, POD_SUBNET, setUpCluster } from '../service/test-support.js';
-import { FakeVpc } from './fake-vpc.js';
+import { FakeVpc } from '../testing/fake-vpc.js';
+import { CLUSTER_ID, POD_SUBNET, setUpCluster } from '../testing/service-fixture.js';
 
 const boundIps = (core: IpamdCore, node: string) =>
   Object.values(core.host.node(node).enis)

@@ -3,8 +3,8 @@ import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createIpamdCore } from '../service/ipamd-core.js';
-import { CLUSTER_ID, ctx, setUpCluster, testConfig } from '../service/test-support.js';
-import { FakeVpc } from './fake-vpc.js';
+import { FakeVpc } from '../testing/fake-vpc.js';
+import { CLUSTER_ID, ctx, setUpCluster, testConfig } from '../testing/service-fixture.js';
 
 const step = fc.record({
   op: fc.constantFrom('allocate', 'release', 'settle', 'tick'),

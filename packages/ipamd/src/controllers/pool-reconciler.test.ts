@@ -2,8 +2,8 @@ import { ManualClock, type PlanAction } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIpamdCore, type IpamdCore } from '../service/ipamd-core.js';
-import { CLUSTER_ID, ctx, setUpCluster, testConfig } from '../service/test-support.js';
-import { FakeVpc } from './fake-vpc.js';
+import { FakeVpc } from '../testing/fake-vpc.js';
+import { CLUSTER_ID, ctx, setUpCluster, testConfig } from '../testing/service-fixture.js';
 import { actionToCommand } from './pool-reconciler.js';
 
 const bound = (core: IpamdCore) =>

@@ -25,13 +25,26 @@ export const actionToCommand = (node: string, a: PlanAction): NodeOrCrossInput =
     case 'bindIps':
       return { type: 'BindIps', node, eniId: a.eniId, count: a.count, why: a.why };
     case 'unbindIps':
-      return { type: 'RequestIpUnbind', node, eniId: a.eniId, ips: [...a.ips], why: a.why };
+      return {
+        type: 'RequestIpUnbind',
+        node,
+        eniId: a.eniId,
+        ips: [...a.ips],
+        why: a.why,
+        ...(a.paced ? { slowRelease: true as const } : {}),
+      };
     case 'createEni':
       return { type: 'RequestEniCreate', node, subnetId: a.subnetId, why: a.why };
     case 'attachEni':
       return { type: 'RequestEniAttach', node, eniId: a.eniId, why: a.why };
     case 'detachEni':
-      return { type: 'RequestEniDetach', node, eniId: a.eniId, why: a.why };
+      return {
+        type: 'RequestEniDetach',
+        node,
+        eniId: a.eniId,
+        why: a.why,
+        ...(a.paced ? { slowRelease: true as const } : {}),
+      };
     case 'deleteEni':
       return { type: 'RequestEniDelete', node, eniId: a.eniId, why: a.why };
   }

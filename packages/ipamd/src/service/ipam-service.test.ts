@@ -2,8 +2,8 @@ import { adapterFor, startTestSimulator } from '@eni-ipam/cloud/testing';
 import { type ClaimPolicy, checkInvariants, type PodRef } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ctx, POD_SUBNET, setUpCluster, startCore } from '../testing/service-fixture.js';
 import type { IpamdCore, IpamdCoreOptions } from './ipamd-core.js';
-import { ctx, POD_SUBNET, setUpCluster, startCore } from './test-support.js';
 
 const pod = (i: number) => ({ namespace: 'default', name: `web-${i}`, uid: `uid-${i}` });
 

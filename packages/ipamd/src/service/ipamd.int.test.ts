@@ -4,8 +4,8 @@ import { checkInvariants, decodeEvent, isIpamError, ManualClock, type Projection
 import { createEtcdClient, EtcdEventStore, LeaderElection } from '@eni-ipam/store';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLUSTER_ID, ctx, setUpCluster, testConfig } from '../testing/service-fixture.js';
 import { createIpamdCore, type IpamdCore } from './ipamd-core.js';
-import { CLUSTER_ID, ctx, setUpCluster, testConfig } from './test-support.js';
 import type { Allocation } from './wire-types.js';
 
 /**

@@ -12,9 +12,9 @@ import {
   ManualClock,
   type VpcApi,
 } from '@eni-ipam/core';
-import { applyClusterConfig, registerNode } from './cluster-setup.js';
-import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from './ipamd-core.js';
-import type { RequestContext } from './wire-types.js';
+import { applyClusterConfig, registerNode } from '../service/cluster-setup.js';
+import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from '../service/ipamd-core.js';
+import type { RequestContext } from '../service/wire-types.js';
 
 export const POD_SUBNET = 'subnet-pods0001';
 export const CLUSTER_ID = 'cls-test';
