@@ -13,6 +13,7 @@ import { maxBindableIps, secondaryIpsPerEni } from './limits.js';
 import { allocatedIps, boundIps, isPoolEni, pickIpsToRelease, pickSubnetForNewEni } from './order.js';
 import {
   checkZone,
+  createOneEni,
   finish,
   newContext,
   type PlanContext,
@@ -94,24 +95,13 @@ const fill = (ctx: PlanContext, pool: readonly PlannerEni[], need0: number): voi
     ctx.explain.push('the remaining IPs come from ENIs on their way');
     return;
   }
-  if (pool.some((e) => e.state === 'creating')) {
-    ctx.explain.push(`${need} more IPs needed; waiting for the ENI being created (one creation at a time)`);
-    return;
-  }
-  if (usedSlots(input.enis) >= input.limits.maxEnis) {
-    ctx.explain.push(`${need} more IPs needed, but the node has its max ${input.limits.maxEnis} ENIs`);
-    return;
-  }
-  const pick = pickSubnetForNewEni(input.subnets, input.zone);
-  if (!pick.ok) {
-    refuse(ctx, pick.refusal);
-    return;
-  }
-  ctx.actions.push({
-    kind: 'createEni',
-    subnetId: pick.subnet.subnetId,
-    why: `${need} more IPs needed and the ENIs are full or their subnet has no free IP: new ENI in the subnet with the most free IPs (${pick.subnet.freeIps})`,
-  });
+  createOneEni(
+    ctx,
+    pool,
+    `${need} more IPs needed`,
+    (s) =>
+      `${need} more IPs needed and the ENIs are full or their subnet has no free IP: new ENI in the subnet with the most free IPs (${s.freeIps})`,
+  );
 };
 
 const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures): void => {
