@@ -1,6 +1,7 @@
 /**
  * @eni-ipam/ipamd: the service's edges (configuration, node authentication, the HTTP API,
- * logs and metrics). The composition root wires them to the store and cloud adapters.
+ * logs and metrics) and its application core (projections, commands, cloud executor, pool
+ * reconciler). The composition root (a later issue) wires them to etcd, the cloud and Kubernetes.
  */
 export * from './api/http-util.js';
 export * from './api/server.js';
@@ -11,5 +12,12 @@ export * from './config/config.js';
 export * from './config/configmap.js';
 export * from './config/options.js';
 export * from './config/secrets.js';
+export * from './controllers/cloud-executor.js';
+export * from './controllers/pool-reconciler.js';
 export * from './observability/logger.js';
 export * from './observability/metrics.js';
+export * from './service/cluster-setup.js';
+export * from './service/command-service.js';
+export * from './service/ipam-service.js';
+export * from './service/ipamd-core.js';
+export * from './service/projection-host.js';

@@ -191,7 +191,7 @@ class World {
       }),
     );
     // the plan's paced release is recorded as such, so that pacing survives in the log
-    const slow = plan.slowReleaseAt === undefined ? {} : { slowRelease: true };
+    const slow = (a: { paced?: true }) => (a.paced ? { slowRelease: true as const } : {});
     for (const a of plan.actions) {
       const ok =
         a.kind === 'bindIps'
@@ -201,9 +201,15 @@ class World {
             : a.kind === 'attachEni'
               ? this.sim.node(node, { type: 'RequestEniAttach', eniId: a.eniId, why: a.why })
               : a.kind === 'unbindIps'
-                ? this.sim.node(node, { type: 'RequestIpUnbind', eniId: a.eniId, ips: [...a.ips], why: a.why, ...slow })
+                ? this.sim.node(node, {
+                    type: 'RequestIpUnbind',
+                    eniId: a.eniId,
+                    ips: [...a.ips],
+                    why: a.why,
+                    ...slow(a),
+                  })
                 : a.kind === 'detachEni'
-                  ? this.sim.node(node, { type: 'RequestEniDetach', eniId: a.eniId, why: a.why, ...slow })
+                  ? this.sim.node(node, { type: 'RequestEniDetach', eniId: a.eniId, why: a.why, ...slow(a) })
                   : this.sim.node(node, { type: 'RequestEniDelete', eniId: a.eniId, why: a.why });
       if (!ok) break;
     }

@@ -1,6 +1,15 @@
 /** The small accumulator every planning branch writes to, and helpers they share. */
 import { pickSubnetForNewEni } from './order.js';
-import type { PickedIp, PlanAction, PlanFigures, PlannerEni, PlannerInput, PlanRefusal, PoolPlan } from './types.js';
+import type {
+  PickedIp,
+  PlanAction,
+  PlanFigures,
+  PlannerEni,
+  PlannerInput,
+  PlannerSubnet,
+  PlanRefusal,
+  PoolPlan,
+} from './types.js';
 
 export interface PlanContext {
   readonly input: PlannerInput;
@@ -55,8 +64,39 @@ export const usedSlots = (enis: readonly PlannerEni[]): number =>
   enis.filter((e) => e.state !== 'deleting' && !(e.claimedBy !== undefined && e.state === 'detached')).length;
 
 /** One `unbindIps` action per ENI, in the order the picks came. */
-export const unbindPicked = (ctx: PlanContext, picks: readonly PickedIp[], why: string): void => {
+export const unbindPicked = (ctx: PlanContext, picks: readonly PickedIp[], why: string, paced = false): void => {
   const byEni = new Map<string, string[]>();
   for (const p of picks) byEni.set(p.eniId, [...(byEni.get(p.eniId) ?? []), p.ip]);
-  for (const [eniId, ips] of byEni) ctx.actions.push({ kind: 'unbindIps', eniId, ips, why });
+  for (const [eniId, ips] of byEni) {
+    ctx.actions.push({ kind: 'unbindIps', eniId, ips, why, ...(paced ? { paced: true as const } : {}) });
+  }
+};
+
+/**
+ * Plans one new ENI when the pool still falls short after every existing ENI: only one creation
+ * at a time per node, never past the node's max ENIs, in the zone's subnet with the most free
+ * IPs (or a refusal saying why no subnet fits). `shortfall` opens the explanation, e.g.
+ * "3 more IPs needed"; `why` says why this subnet, for the intent event.
+ */
+export const createOneEni = (
+  ctx: PlanContext,
+  pool: readonly PlannerEni[],
+  shortfall: string,
+  why: (subnet: PlannerSubnet) => string,
+): void => {
+  const { input } = ctx;
+  if (pool.some((e) => e.state === 'creating')) {
+    ctx.explain.push(`${shortfall}; waiting for the ENI being created (one creation at a time)`);
+    return;
+  }
+  if (usedSlots(input.enis) >= input.limits.maxEnis) {
+    ctx.explain.push(`${shortfall}, but the node has its max ${input.limits.maxEnis} ENIs`);
+    return;
+  }
+  const pick = pickSubnetForNewEni(input.subnets, input.zone);
+  if (!pick.ok) {
+    refuse(ctx, pick.refusal);
+    return;
+  }
+  ctx.actions.push({ kind: 'createEni', subnetId: pick.subnet.subnetId, why: why(pick.subnet) });
 };

@@ -16,8 +16,7 @@
  * On-demand: no pool; the domain creates an ENI per pod. The planner only drains.
  */
 import { maxExclusiveEnis } from './limits.js';
-import { pickSubnetForNewEni } from './order.js';
-import { checkZone, finish, newContext, type PlanContext, refuse, slowReleaseDue, usedSlots } from './plan-context.js';
+import { checkZone, createOneEni, finish, newContext, type PlanContext, slowReleaseDue } from './plan-context.js';
 import type { PlanFigures, PlannerEni, PlannerInput, PoolPlan } from './types.js';
 
 /** Pool ENIs on (or on their way to) the node; a pod's detached ENI is attached back, so it counts. */
@@ -41,8 +40,10 @@ const exclusiveFigures = (input: PlannerInput, pool: readonly PlannerEni[]): Pla
   };
 };
 
-const detach = (ctx: PlanContext, enis: readonly PlannerEni[], why: string): void => {
-  for (const eni of enis) ctx.actions.push({ kind: 'detachEni', eniId: eni.id, why });
+const detach = (ctx: PlanContext, enis: readonly PlannerEni[], why: string, paced = false): void => {
+  for (const eni of enis) {
+    ctx.actions.push({ kind: 'detachEni', eniId: eni.id, why, ...(paced ? { paced: true as const } : {}) });
+  }
 };
 
 /** Delete detached pool ENIs no pod holds: the second half of a release. */
@@ -53,7 +54,6 @@ const deleteDetached = (ctx: PlanContext, pool: readonly PlannerEni[], why: stri
 };
 
 const fill = (ctx: PlanContext, pool: readonly PlannerEni[], need0: number): void => {
-  const { input } = ctx;
   let need = need0;
   for (const eni of pool.filter((e) => e.state === 'detached' && e.exclusivePod === undefined)) {
     if (need > 0) {
@@ -64,24 +64,12 @@ const fill = (ctx: PlanContext, pool: readonly PlannerEni[], need0: number): voi
     }
   }
   if (need === 0) return;
-  if (pool.some((e) => e.state === 'creating')) {
-    ctx.explain.push(`${need} more ENIs needed; waiting for the ENI being created (one creation at a time)`);
-    return;
-  }
-  if (usedSlots(input.enis) >= input.limits.maxEnis) {
-    ctx.explain.push(`${need} more ENIs needed, but the node has its max ${input.limits.maxEnis} ENIs`);
-    return;
-  }
-  const pick = pickSubnetForNewEni(input.subnets, input.zone);
-  if (!pick.ok) {
-    refuse(ctx, pick.refusal);
-    return;
-  }
-  ctx.actions.push({
-    kind: 'createEni',
-    subnetId: pick.subnet.subnetId,
-    why: `${need} more ENIs needed: new ENI in the subnet with the most free IPs (${pick.subnet.freeIps})`,
-  });
+  createOneEni(
+    ctx,
+    pool,
+    `${need} more ENIs needed`,
+    (s) => `${need} more ENIs needed: new ENI in the subnet with the most free IPs (${s.freeIps})`,
+  );
 };
 
 const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures): void => {
@@ -101,7 +89,7 @@ const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures)
   } else if (f.bound > f.high) {
     if (slowReleaseDue(ctx)) {
       const one = idleAttached(pool).slice(0, 1);
-      detach(ctx, one, `${f.bound} ENIs above pods + max ${f.high}: slow release of one idle ENI`);
+      detach(ctx, one, `${f.bound} ENIs above pods + max ${f.high}: slow release of one idle ENI`, true);
       if (one.length > 0) ctx.slowReleaseAt = ctx.input.now;
       ctx.explain.push(`slow release: ${f.bound} ENIs > pods + max = ${f.high}, detach ${one.length}`);
     } else {

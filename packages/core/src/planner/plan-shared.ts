@@ -13,6 +13,7 @@ import { maxBindableIps, secondaryIpsPerEni } from './limits.js';
 import { allocatedIps, boundIps, isPoolEni, pickIpsToRelease, pickSubnetForNewEni } from './order.js';
 import {
   checkZone,
+  createOneEni,
   finish,
   newContext,
   type PlanContext,
@@ -94,24 +95,13 @@ const fill = (ctx: PlanContext, pool: readonly PlannerEni[], need0: number): voi
     ctx.explain.push('the remaining IPs come from ENIs on their way');
     return;
   }
-  if (pool.some((e) => e.state === 'creating')) {
-    ctx.explain.push(`${need} more IPs needed; waiting for the ENI being created (one creation at a time)`);
-    return;
-  }
-  if (usedSlots(input.enis) >= input.limits.maxEnis) {
-    ctx.explain.push(`${need} more IPs needed, but the node has its max ${input.limits.maxEnis} ENIs`);
-    return;
-  }
-  const pick = pickSubnetForNewEni(input.subnets, input.zone);
-  if (!pick.ok) {
-    refuse(ctx, pick.refusal);
-    return;
-  }
-  ctx.actions.push({
-    kind: 'createEni',
-    subnetId: pick.subnet.subnetId,
-    why: `${need} more IPs needed and the ENIs are full or their subnet has no free IP: new ENI in the subnet with the most free IPs (${pick.subnet.freeIps})`,
-  });
+  createOneEni(
+    ctx,
+    pool,
+    `${need} more IPs needed`,
+    (s) =>
+      `${need} more IPs needed and the ENIs are full or their subnet has no free IP: new ENI in the subnet with the most free IPs (${s.freeIps})`,
+  );
 };
 
 const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures): void => {
@@ -129,7 +119,7 @@ const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures)
   } else if (f.bound > f.high) {
     if (slowReleaseDue(ctx)) {
       const picks = pickIpsToRelease(pool, 1);
-      unbindPicked(ctx, picks, `bound ${f.bound} above pods + max ${f.high}: slow release of one idle IP`);
+      unbindPicked(ctx, picks, `bound ${f.bound} above pods + max ${f.high}: slow release of one idle IP`, true);
       if (picks.length > 0) ctx.slowReleaseAt = ctx.input.now;
       ctx.explain.push(`slow release: ${f.bound} bound > pods + max = ${f.high}, unbind ${picks.length}`);
     } else {

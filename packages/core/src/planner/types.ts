@@ -110,10 +110,11 @@ export interface PlannerInput {
 /** Every action says why; the intent event records it. */
 export type PlanAction =
   | { kind: 'bindIps'; eniId: string; subnetId: string; count: number; why: string }
-  | { kind: 'unbindIps'; eniId: string; ips: readonly Ipv4[]; why: string }
+  /** `paced`: this is the interval's one slow release; record it as such (`slowRelease`). */
+  | { kind: 'unbindIps'; eniId: string; ips: readonly Ipv4[]; why: string; paced?: true }
   | { kind: 'createEni'; subnetId: string; why: string }
   | { kind: 'attachEni'; eniId: string; why: string }
-  | { kind: 'detachEni'; eniId: string; why: string }
+  | { kind: 'detachEni'; eniId: string; why: string; paced?: true }
   | { kind: 'deleteEni'; eniId: string; why: string };
 
 export type PlanActionKind = PlanAction['kind'];

@@ -1,3 +1,5 @@
+export * from './fake-vpc.js';
 export * from './http.js';
 export * from './recording-service.js';
+export * from './service-fixture.js';
 export * from './test-server.js';

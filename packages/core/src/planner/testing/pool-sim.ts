@@ -167,6 +167,8 @@ export class PoolSim {
     if (f.bound <= f.high) fail(`release with ${f.bound} bound <= pods + max ${f.high}`);
     if (this.lastReleaseAt !== undefined && this.now < this.lastReleaseAt + 120_000) fail('slow release not due');
     if (plan.slowReleaseAt !== this.now) fail('slow release not recorded');
+    const paced = plan.actions.filter((a) => (a.kind === 'unbindIps' || a.kind === 'detachEni') && a.paced);
+    if (paced.length !== 1) fail(`${paced.length} actions marked as the paced release, expected 1`);
   }
 
   private intent(a: PlanAction): void {

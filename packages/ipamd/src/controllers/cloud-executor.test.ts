@@ -1,0 +1,146 @@
+import { ManualClock } from '@eni-ipam/core';
+import { InMemoryEventStore } from '@eni-ipam/store/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIpamdCore, type IpamdCore } from '../service/ipamd-core.js';
+import { FakeVpc } from '../testing/fake-vpc.js';
+import { CLUSTER_ID, POD_SUBNET, setUpCluster } from '../testing/service-fixture.js';
+
+const boundIps = (core: IpamdCore, node: string) =>
+  Object.values(core.host.node(node).enis)
+    .flatMap((e) => Object.values(e.ips))
+    .filter((i) => i.status === 'bound').length;
+
+describe('CloudExecutor', () => {
+  const cores: IpamdCore[] = [];
+  afterEach(async () => {
+    for (const c of cores.splice(0)) await c.stop();
+  });
+  const make = (store: InMemoryEventStore, vpc: FakeVpc, concurrency = 4) => {
+    const fence = store.grantLeadership(`l-${cores.length}`);
+    const core = createIpamdCore({
+      store,
+      vpc,
+      clock: new ManualClock(),
+      clusterId: CLUSTER_ID,
+      writer: { replica: 'r', term: 0 },
+      fence: () => fence,
+      executor: {
+        retryAfterMs: 5,
+        concurrency,
+        onError: (i, e) => process.env.DEBUG_IPAMD && console.log('exec', i, e),
+      },
+      reconciler: { onError: (_n, a, e) => process.env.DEBUG_IPAMD && console.log('rec', a, e) },
+    });
+    cores.push(core);
+    return core;
+  };
+
+  it('given an ambiguous create that did happen, it finds the ENI by its intent tag: never a second ENI', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    vpc.failNext('createEni', 'CloudAmbiguous', true);
+    const core = make(store, vpc);
+    await core.start();
+    await setUpCluster(core, vpc, 1);
+    await core.settle();
+    await core.host.waitUntil(() => boundIps(core, 'node-0') === 2, 5_000);
+    expect(vpc.calls.filter((c) => c === 'createEni')).toHaveLength(1);
+    expect(vpc.enis.size).toBe(1);
+    const [eni] = vpc.enis.values();
+    expect(eni?.tags).toContainEqual({ key: 'eni-ipam/cluster', value: CLUSTER_ID });
+    expect(Object.keys(core.host.node('node-0').enis)).toEqual([eni?.eniId]);
+  });
+
+  it('on start-up it resolves an intent left pending by a crash from the cloud, without calling again', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    const before = make(store, vpc);
+    await before.host.start(); // no controllers: the "crashed" replica's intents stay pending
+    await setUpCluster(before, vpc, 1);
+    await before.commands.node({ type: 'RequestEniCreate', node: 'node-0', subnetId: POD_SUBNET, why: 'test' });
+    const [intent] = Object.values(before.host.node('node-0').intents);
+    if (!intent) throw new Error('no intent');
+    // the crashed replica's call had created the ENI before it died
+    await vpc.createEni({
+      clientToken: intent.intentId,
+      vpcId: 'vpc-test0001',
+      subnetId: POD_SUBNET,
+      name: 'x',
+      tags: [
+        { key: 'eni-ipam/cluster', value: CLUSTER_ID },
+        { key: 'eni-ipam/intent', value: intent.intentId },
+      ],
+    });
+    vpc.calls.length = 0;
+    const after = make(store, vpc);
+    await after.start();
+    await after.settle();
+    await after.host.waitUntil(() => boundIps(after, 'node-0') === 2, 5_000);
+    expect(vpc.calls[0]).toBe('describeEnis');
+    expect(vpc.calls.filter((c) => c === 'createEni')).toHaveLength(0);
+    expect(vpc.enis.size).toBe(1);
+  });
+
+  it('records a final cloud refusal as the failed outcome (bind failed, addresses freed)', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    vpc.failNext('assignIps', 'CloudCapacity');
+    const core = make(store, vpc);
+    await core.start();
+    await setUpCluster(core, vpc, 1);
+    await core.settle();
+    await core.host.waitUntil(() => boundIps(core, 'node-0') === 2, 5_000);
+    const events = (await store.readStream('node/node-0')).map((e) => e.type);
+    expect(events).toContain('IpBindFailed');
+    const subnet = core.host.subnet(POD_SUBNET);
+    const held = Object.values(subnet.addresses).filter((a) => a.status !== 'primary');
+    expect(held).toHaveLength(2); // the failed bind's reservation was freed
+  });
+
+  it('leaves an intent pending after a retryable failure and completes it later', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    vpc.failNext('attachEni', 'CloudRetryable');
+    const core = make(store, vpc);
+    await core.start();
+    await setUpCluster(core, vpc, 1);
+    await core.host.waitUntil(() => boundIps(core, 'node-0') === 2, 5_000);
+    const events = (await store.readStream('node/node-0')).map((e) => e.type);
+    expect(events).not.toContain('EniOperationFailed');
+    expect(vpc.calls.filter((c) => c === 'attachEni')).toHaveLength(2);
+  });
+
+  it('runs pod work before warm-pool refill', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    const core = make(store, vpc, 1);
+    await core.start();
+    await setUpCluster(core, vpc, 1);
+    await core.host.waitUntil(() => boundIps(core, 'node-0') === 2, 5_000);
+    await core.settle();
+    await core.reconciler.stop();
+    let release!: () => void;
+    vpc.gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const [eniId] = Object.keys(core.host.node('node-0').enis);
+    if (!eniId) throw new Error('no ENI');
+    const bind = (why: string, forPod?: string) =>
+      core.commands.node({ type: 'BindIps', node: 'node-0', eniId, count: 1, why, ...(forPod ? { forPod } : {}) });
+    vpc.calls.length = 0;
+    await bind('first, holds the queue');
+    await bind('refill');
+    await bind('pod', 'default/p');
+    await new Promise((r) => setImmediate(r));
+    const order: string[] = [];
+    const intents = () => core.host.node('node-0').intents;
+    const whyOf = new Map(Object.values(intents()).map((i) => [i.intentId, i.forPod ? 'pod' : 'refill']));
+    core.host.onEvents((events) => {
+      for (const e of events) if (e.type === 'IpsBound') order.push(whyOf.get(e.data.intentId) ?? '?');
+    });
+    release();
+    vpc.gate = undefined;
+    await core.executor.idle();
+    expect(order.slice(1)).toEqual(['pod', 'refill']);
+  });
+});

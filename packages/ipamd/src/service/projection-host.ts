@@ -1,0 +1,299 @@
+import {
+  type AuditIndex,
+  applyAudit,
+  applyEvent,
+  type ClaimEntry,
+  claimsIndex,
+  type DecodedEvent,
+  decodeRecorded,
+  type EventStore,
+  emptyAuditIndex,
+  emptyProjection,
+  IpamError,
+  initialNodeState,
+  initialSubnetState,
+  type NodePoolView,
+  type NodeState,
+  nodePoolView,
+  type Projection,
+  type RecordedEvent,
+  type SubnetPoolView,
+  type SubnetState,
+  type Subscription,
+  subnetPoolView,
+} from '@eni-ipam/core';
+
+/** What an ENI was created as; kept after the ENI is gone so old feed events can be rendered. */
+export interface EniFacts {
+  eniId: string;
+  node: string;
+  subnetId: string;
+  primaryIp: string;
+  mac: string;
+}
+
+export interface ProjectionHostOptions {
+  store: EventStore;
+  /** Snapshot name in the store. Default `ipamd-projection`. */
+  snapshotName?: string;
+  /** Save a snapshot after this many applied events (0: never on its own). Default 5000. */
+  snapshotEvery?: number;
+  /** Keep the audit index (per-IP/pod/ENI history). Default true. */
+  audit?: boolean;
+  /** Events per catch-up page. Default 500. */
+  pageSize?: number;
+}
+
+/** What a snapshot holds: the stream states plus the ENI facts the feed needs. */
+interface SnapshotState {
+  projection: Projection;
+  enis: Record<string, EniFacts>;
+}
+
+type Listener = (events: readonly DecodedEvent[]) => void;
+
+/**
+ * Keeps every stream's state hot from the log: loads the snapshot (if any), catches up with
+ * paginated `readAll` reads, then follows `subscribe`. `ready` resolves once caught up to the log
+ * as it was at start. Writers use `waitFor` / `waitForStream` to read their own writes.
+ *
+ * Why catch-up is our own loop: the store's head revision is etcd's, which also moves for keys
+ * that are not events (leader keys, snapshots), so "applied >= head" is not a usable readiness
+ * test; a readAll that reports no more events is.
+ *
+ * @example
+ *   const host = new ProjectionHost({ store });
+ *   await host.start();
+ *   const node = host.node('n1');
+ */
+export class ProjectionHost {
+  private p: Projection = emptyProjection();
+  private auditIdx: AuditIndex = emptyAuditIndex();
+  private eniFacts: Record<string, EniFacts> = {};
+  private sub: Subscription | undefined;
+  private waiters: { test: () => boolean; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private listeners = new Set<Listener>();
+  private sinceSnapshot = 0;
+  private failure: unknown;
+  private caughtUp = false;
+  private readonly o: Required<ProjectionHostOptions>;
+
+  constructor(options: ProjectionHostOptions) {
+    this.o = { snapshotName: 'ipamd-projection', snapshotEvery: 5000, audit: true, pageSize: 500, ...options };
+  }
+
+  /** Loads the snapshot, catches up, then follows the log. Resolves when caught up (ready). */
+  async start(): Promise<void> {
+    const snap = await this.o.store.loadSnapshot<SnapshotState>(this.o.snapshotName);
+    if (snap) {
+      this.p = snap.state.projection;
+      this.eniFacts = snap.state.enis;
+    }
+    let from = this.p.revision + 1;
+    for (;;) {
+      const page = await this.o.store.readAll(from, this.o.pageSize);
+      this.applyBatch(page.events);
+      from = page.nextRevision;
+      if (!page.more) break;
+    }
+    this.caughtUp = true;
+    this.sub = this.o.store.subscribe(this.p.revision + 1, (batch) => this.applyBatch(batch), {
+      onCompacted: (available) => this.jumpToSnapshot(available),
+    });
+    this.sub.done.then(
+      () => undefined,
+      (e: unknown) => this.fail(e),
+    );
+    this.settle();
+  }
+
+  async stop(): Promise<void> {
+    await this.sub?.close();
+    this.sub = undefined;
+    this.fail(new IpamError('StoreUnavailable', 'projection host stopped'));
+  }
+
+  /** True once caught up with the log as it was at start, and not failed. */
+  get ready(): boolean {
+    return this.caughtUp && this.failure === undefined;
+  }
+
+  /** Why the host stopped following the log (a corrupt event, a compacted position...). */
+  get failed(): unknown {
+    return this.failure;
+  }
+
+  /** Global revision of the last applied event. */
+  get appliedRevision(): number {
+    return this.p.revision;
+  }
+
+  /** The whole projection (immutable values; replaced on every event). */
+  get projection(): Projection {
+    return this.p;
+  }
+
+  get audit(): AuditIndex {
+    return this.auditIdx;
+  }
+
+  node(name: string): NodeState {
+    return this.p.nodes[name] ?? initialNodeState();
+  }
+
+  subnet(id: string): SubnetState {
+    return this.p.subnets[id] ?? initialSubnetState();
+  }
+
+  /** Core's pool view of a node (capacity, allocatable, why not) against the configured subnets' zones. */
+  nodePoolView(name: string): NodePoolView {
+    const configured = this.p.cluster.config?.subnets ?? [];
+    const zones = configured.flatMap((id) => (this.p.subnets[id]?.registered ? [this.p.subnets[id].zone] : []));
+    return nodePoolView(this.node(name), zones);
+  }
+
+  subnetPoolView(id: string): SubnetPoolView {
+    return subnetPoolView(this.subnet(id));
+  }
+
+  claims(): Record<string, ClaimEntry> {
+    return claimsIndex(Object.values(this.p.subnets));
+  }
+
+  eni(eniId: string): EniFacts | undefined {
+    return this.eniFacts[eniId];
+  }
+
+  /** The applied version of a stream (its last seq), 0 when unknown. */
+  streamVersion(stream: string): number {
+    if (stream === 'cluster') return this.p.cluster.version;
+    if (stream.startsWith('node/')) return this.p.nodes[stream.slice(5)]?.version ?? 0;
+    if (stream.startsWith('subnet/')) return this.p.subnets[stream.slice(7)]?.version ?? 0;
+    return 0;
+  }
+
+  /** Resolves once events up to `revision` are applied (read your writes). */
+  waitFor(revision: number, timeoutMs = 30_000): Promise<void> {
+    return this.waitUntil(() => this.p.revision >= revision, timeoutMs, `revision ${revision}`);
+  }
+
+  /** Resolves once `stream` is applied up to `version`. */
+  waitForStream(stream: string, version: number, timeoutMs = 30_000): Promise<void> {
+    return this.waitUntil(() => this.streamVersion(stream) >= version, timeoutMs, `${stream}@${version}`);
+  }
+
+  /** Resolves when `test` holds on the projection (checked after every applied batch). */
+  waitUntil(test: () => boolean, timeoutMs = 30_000, what = 'a projection condition'): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (test()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const w = {
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(new IpamError('StoreUnavailable', `timed out waiting for ${what}`, { timeoutMs }));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  /** Called after each applied batch with its decoded events (fan-out to controllers). */
+  onEvents(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Saves the projection as a snapshot now. */
+  async saveSnapshot(): Promise<void> {
+    const state: SnapshotState = { projection: this.p, enis: this.eniFacts };
+    this.sinceSnapshot = 0;
+    await this.o.store.saveSnapshot({ name: this.o.snapshotName, seq: 0, revision: this.p.revision, state });
+  }
+
+  /**
+   * Events below `available` moved to the archive while we were behind: continue from the
+   * newest snapshot if it covers them (controllers rescan on the next event), else stop.
+   */
+  private async jumpToSnapshot(available: number): Promise<number> {
+    const snap = await this.o.store.loadSnapshot<SnapshotState>(this.o.snapshotName);
+    if (!snap || snap.revision + 1 < available) {
+      throw new IpamError('RevisionCompacted', `events before revision ${available} were archived past the snapshot`, {
+        appliedRevision: this.p.revision,
+        snapshotRevision: snap?.revision,
+      });
+    }
+    if (snap.revision > this.p.revision) {
+      this.p = snap.state.projection;
+      this.eniFacts = snap.state.enis;
+      this.settle();
+    }
+    return this.p.revision + 1;
+  }
+
+  private applyBatch(batch: readonly RecordedEvent[]): void {
+    const decoded: DecodedEvent[] = [];
+    // events of one append share a revision: compare with the position before this batch
+    const floor = this.p.revision;
+    for (const raw of batch) {
+      if (raw.revision <= floor) continue; // already in the snapshot or a catch-up page
+      const e = decodeRecorded(raw);
+      const expected = this.streamVersion(e.stream) + 1;
+      if (e.seq !== expected) {
+        // a gap (events archived without a snapshot covering them, or a reader bug): never fold on
+        throw new IpamError('CorruptLog', `${e.stream} jumps from seq ${expected - 1} to ${e.seq} at ${e.id}`, {
+          stream: e.stream,
+          expected,
+          seq: e.seq,
+        });
+      }
+      this.p = applyEvent(this.p, e);
+      if (this.o.audit) this.auditIdx = applyAudit(this.auditIdx, e);
+      if (e.type === 'EniCreated') {
+        const { eniId, subnetId, primaryIp, mac } = e.data;
+        this.eniFacts = { ...this.eniFacts, [eniId]: { eniId, node: e.stream.slice(5), subnetId, primaryIp, mac } };
+      }
+      decoded.push(e);
+    }
+    if (decoded.length === 0) return;
+    this.sinceSnapshot += decoded.length;
+    this.settle();
+    for (const l of this.listeners) {
+      try {
+        l(decoded);
+      } catch {
+        // a controller's bug must not stop the projection; controllers report their own errors
+      }
+    }
+    if (this.o.snapshotEvery > 0 && this.sinceSnapshot >= this.o.snapshotEvery) {
+      this.saveSnapshot().catch(() => {
+        // a failed snapshot only costs a longer replay at the next start
+      });
+    }
+  }
+
+  private settle(): void {
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (w.test()) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = e;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w.reject(e);
+  }
+}
