@@ -96,4 +96,17 @@ describe('ConfigMapSync', () => {
     expect(harness.sink.config).toMatchObject({ vpcId: 'vpc-a1b2c3d4', subnets: ['subnet-aaaa1111'] });
     expect(harness.sink.applied).toHaveLength(1);
   });
+
+  it('asks the sink about the listed subnets; when it cannot answer, a Warning and a retry at the next resync', async () => {
+    const harness = await startHarness((api) => api.create('configmaps', cm('subnet-aaaa1111')));
+    h = harness;
+    harness.sink.failFacts = 1;
+    await harness.kube.ready;
+    await waitFor(() => harness.events(NS, 'ConfigApplyFailed').length === 1, { what: 'the Warning' });
+    expect(harness.events(NS, 'ConfigApplyFailed')[0]?.message).toContain('injected VPC failure');
+    expect(harness.sink.applied).toEqual([]);
+    harness.kube.informers.configMap.resync();
+    await waitFor(() => harness.sink.applied.length === 1, { what: 'the retry' });
+    expect(harness.sink.asked).toEqual([['subnet-aaaa1111'], ['subnet-aaaa1111']]);
+  });
 });

@@ -1,6 +1,7 @@
+import { CONFIGMAP_KEYS } from '@eni-ipam/core';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { applyConfigMap } from '../config/configmap.js';
+import { applyConfigMap, type SubnetFacts } from '../config/configmap.js';
 import type { KubeEventRecorder } from './event-recorder.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ConfigSink } from './ports.js';
@@ -68,7 +69,24 @@ export class ConfigMapSync {
       uid: cm.metadata?.uid,
       resourceVersion: rv,
     };
-    const result = applyConfigMap(sink.current(), cm.data ?? {}, sink.subnetFacts());
+    const data = cm.data ?? {};
+    // Only to say which subnets to ask about; applyConfigMap validates the list.
+    const candidates = (data[CONFIGMAP_KEYS.subnets] ?? '')
+      .split(':')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
+    let facts: SubnetFacts;
+    try {
+      facts = await sink.subnetFacts(candidates);
+    } catch (err) {
+      logger?.error(
+        { resourceVersion: rv, err },
+        'subnet facts unavailable; the ConfigMap is retried at the next resync',
+      );
+      await events.warning(involved, CONFIG_APPLY_FAILED_REASON, `could not check the subnets: ${String(err)}`);
+      return;
+    }
+    const result = applyConfigMap(sink.current(), data, facts);
     if (!result.ok) {
       if (this.rejectedAt === rv) return;
       this.rejectedAt = rv;

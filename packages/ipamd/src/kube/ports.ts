@@ -57,8 +57,13 @@ export interface PodLifecycle {
 export interface ConfigSink {
   /** The configuration in force. */
   current(): ClusterConfig;
-  /** Facts about subnets, for the checks of added and removed subnets. */
-  subnetFacts(): SubnetFacts;
+  /**
+   * Facts about subnets, for the checks of added and removed subnets. `candidates`: the subnet
+   * ids the ConfigMap lists (not validated yet), so an implementation can ask the VPC about
+   * them (for example `VpcApi.describeSubnets`) before answering synchronously from the result.
+   * A rejection is retried at the next resync.
+   */
+  subnetFacts(candidates: readonly string[]): SubnetFacts | Promise<SubnetFacts>;
   /** Makes `config` the configuration in force (appends it to the cluster stream). */
   apply(config: ClusterConfig, notes: readonly string[]): Promise<void>;
 }

@@ -74,8 +74,18 @@ export class MemoryConfigSink implements ConfigSink {
   current(): ClusterConfig {
     return this.config;
   }
-  subnetFacts(): SubnetFacts {
-    return { boundIps: () => 0, isEmptyInVpc: (id) => !this.notEmpty.has(id) };
+  /** The candidates of each subnetFacts call. */
+  readonly asked: string[][] = [];
+  /** The next N subnetFacts calls reject (the VPC is unreachable). */
+  failFacts = 0;
+  async subnetFacts(candidates: readonly string[]): Promise<SubnetFacts> {
+    this.asked.push([...candidates]);
+    if (this.failFacts > 0) {
+      this.failFacts--;
+      throw new Error('injected VPC failure');
+    }
+    const known = new Set(candidates);
+    return { boundIps: () => 0, isEmptyInVpc: (id) => (known.has(id) ? !this.notEmpty.has(id) : undefined) };
   }
   async apply(config: ClusterConfig): Promise<void> {
     this.config = config;
