@@ -45,7 +45,11 @@ export interface PodInfo {
  */
 export interface PodLifecycle {
   podSeen(pod: PodInfo): Promise<void>;
-  /** The pod object is gone. Its claim is kept or dropped by `claimPolicy`. */
+  /**
+   * The pod object is gone. Its claim is kept or dropped by `claimPolicy`. A retried call may
+   * come after `podSeen` of a new pod with the same name (a StatefulSet pod recreated): act on
+   * `uid`, not on the name alone.
+   */
   podDeleted(pod: Pick<PodInfo, 'namespace' | 'name' | 'uid' | 'claimPolicy' | 'statefulSet'>): Promise<void>;
 }
 
