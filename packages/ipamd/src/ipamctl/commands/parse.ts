@@ -26,7 +26,8 @@ const rethrow = <T>(what: string, got: string, f: () => T): T => {
   try {
     return f();
   } catch (e) {
-    if (isIpamError(e)) throw new IpamError(e.code, `${what}: ${e.message}`, { got }, { cause: e });
+    if (isIpamError(e))
+      throw new IpamError(e.code, `${what} ${JSON.stringify(got)}: ${e.message}`, { got }, { cause: e });
     throw e;
   }
 };
