@@ -1,7 +1,7 @@
-import { type IpamErrorCode, isIpamError, type Projection } from '@eni-ipam/core';
+import { type IpamErrorCode, isIpamError, type Projection, type RecordedEvent } from '@eni-ipam/core';
 import type { EtcdEventStore } from '@eni-ipam/store';
 import { Command, CommanderError, Option } from 'commander';
-import { buildAuditIndex, eniHistory, ipHistory, podHistory } from './commands/history.js';
+import { buildAuditIndex, eniHistory, ipHistory, podHistory, relevantTo } from './commands/history.js';
 import { eventsUpTo, type LoggedEvent, loadHistory } from './commands/load.js';
 import { archiveBefore, takeSnapshot } from './commands/maintenance.js';
 import {
@@ -60,6 +60,8 @@ interface Ctx {
   conn: Connection;
   store: EtcdEventStore;
   events: () => Promise<LoggedEvent[]>;
+  /** Only the events that pass `filter` (checked before decoding). */
+  some: (filter: (e: RecordedEvent) => boolean) => Promise<LoggedEvent[]>;
 }
 
 /**
@@ -101,6 +103,8 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
           loaded ??= await loadHistory(store, { archivedStreams: await archivedStreams(store, conn.archiveDir) });
           return loaded;
         },
+        some: async (filter) =>
+          loadHistory(store, { archivedStreams: await archivedStreams(store, conn.archiveDir), filter }),
       };
       try {
         code = (await f(ctx, ...args)) ?? EXIT.ok;
@@ -157,15 +161,15 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
         const w = parseWindow(opts);
         if (kind === 'ip') {
           const ip = parseIp(id);
-          const h = ipHistory(buildAuditIndex(await ctx.events()), ip, w);
+          const h = ipHistory(buildAuditIndex(await ctx.some(relevantTo({ kind: 'ip', ip }))), ip, w);
           print(ctx, h, () => r.renderIpHistory(h));
         } else if (kind === 'pod') {
           const pod = parsePod(id);
-          const h = podHistory(buildAuditIndex(await ctx.events()), pod, w);
+          const h = podHistory(buildAuditIndex(await ctx.some(relevantTo({ kind: 'pod', pod }))), pod, w);
           print(ctx, h, () => r.renderPodHistory(h));
         } else if (kind === 'eni') {
           const eni = parseEni(id);
-          const h = eniHistory(buildAuditIndex(await ctx.events()), eni, w);
+          const h = eniHistory(buildAuditIndex(await ctx.some(relevantTo({ kind: 'eni', eniId: eni }))), eni, w);
           print(ctx, h, () => r.renderEniHistory(h));
         } else {
           throw new CommanderError(

@@ -1,7 +1,7 @@
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { describe, expect, it } from 'vitest';
 import { handOverScenario, writeLog } from '../testing/churn.js';
-import { buildAuditIndex, eniHistory, ipHistory, podHistory } from './history.js';
+import { buildAuditIndex, eniHistory, type HistorySubject, ipHistory, podHistory, relevantTo } from './history.js';
 import { loadHistory } from './load.js';
 import { parseEni, parseIp, parsePod, parseTime, parseWindow } from './parse.js';
 
@@ -46,6 +46,28 @@ describe('history (audit index over the whole log)', () => {
       'EniAttached',
     ]);
     expect(eniHistory(idx, eniId, { since: Date.parse('2100-01-01') }).life).toEqual([]);
+  });
+});
+
+describe('pre-filtered history (the fast path for big logs)', () => {
+  it('folding only the events about a subject gives the same entry as the whole log, for every subject', async () => {
+    const { store, events } = await loaded();
+    const full = buildAuditIndex(events);
+    const subjects: HistorySubject[] = [
+      ...Object.keys(full.ipHolders).map((ip) => ({ kind: 'ip' as const, ip })),
+      ...Object.keys(full.ipBindings).map((ip) => ({ kind: 'ip' as const, ip })),
+      ...Object.keys(full.podHoldings).map((pod) => ({ kind: 'pod' as const, pod })),
+      ...Object.keys(full.eniLife).map((eniId) => ({ kind: 'eni' as const, eniId })),
+    ];
+    expect(subjects.length).toBeGreaterThanOrEqual(5);
+    for (const s of subjects) {
+      const some = await loadHistory(store, { filter: relevantTo(s) });
+      expect(some.length).toBeLessThan(events.length);
+      const idx = buildAuditIndex(some);
+      if (s.kind === 'ip') expect(ipHistory(idx, s.ip)).toEqual(ipHistory(full, s.ip));
+      if (s.kind === 'pod') expect(podHistory(idx, s.pod)).toEqual(podHistory(full, s.pod));
+      if (s.kind === 'eni') expect(eniHistory(idx, s.eniId)).toEqual(eniHistory(full, s.eniId));
+    }
   });
 });
 

@@ -11,6 +11,9 @@ export interface LoadOptions {
   archivedStreams?: readonly string[];
   /** Page size of `readAll`. Default 5000. */
   pageSize?: number;
+  /** Keep only these events (tested on the stored form, before decoding: the cheap way to
+   *  answer a question about one IP, pod or ENI from a big log). */
+  filter?: (e: RecordedEvent) => boolean;
 }
 
 /**
@@ -41,7 +44,8 @@ export const loadHistory = async (store: EventStore, o: LoadOptions = {}): Promi
     for (const e of events) if (upTo === undefined || e.seq < upTo) archived.push(e);
   }
   const all = archived.length === 0 ? live : [...archived, ...live].sort((a, b) => a.revision - b.revision);
-  return all.map((e) => decodeRecorded(e, `${e.stream}/${e.seq}`));
+  const keep = o.filter;
+  return (keep ? all.filter(keep) : all).map((e) => decodeRecorded(e, `${e.stream}/${e.seq}`));
 };
 
 /** The events up to a point: a global revision, or an ISO time (events decided at or before it). */
