@@ -37,6 +37,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/** Codes of bad operator input (a stored event that fails to decode is not one: it is a log finding). */
+const USAGE: readonly IpamErrorCode[] = ['InvalidInput', 'InvalidIp', 'InvalidEniId', 'InvalidNodeName'];
 const UNREACHABLE: readonly IpamErrorCode[] = [
   'StoreUnavailable',
   'CloudAmbiguous',
@@ -48,7 +50,7 @@ const UNREACHABLE: readonly IpamErrorCode[] = [
 export const exitCodeOf = (e: unknown): number => {
   if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (isIpamError(e)) {
-    if (e.code.startsWith('Invalid')) return EXIT.usage;
+    if (USAGE.includes(e.code)) return EXIT.usage;
     if (UNREACHABLE.includes(e.code)) return EXIT.unreachable;
   }
   return EXIT.findings;
