@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeOf, main } from './cli.js';
 
 const run = async (argv: string[], env: Record<string, string> = {}) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), env });
-  return { code, out, err };
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), env });
+  return { code, out: out.join(''), err: err.join('') };
 };
 
 describe('ipamctl exit codes and input checks (no etcd reached)', () => {
