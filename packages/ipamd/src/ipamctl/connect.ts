@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTencentVpcApi, loadCredentials } from '@eni-ipam/cloud';
-import { decodeEvent, IpamError, type VpcApi } from '@eni-ipam/core';
+import { IpamError, type VpcApi } from '@eni-ipam/core';
 import { Archiver, type EtcdConnectionOptions, EtcdEventStore } from '@eni-ipam/store';
 import { z } from 'zod';
 import { OPTIONS, SECRET_ENV } from '../config/options.js';
@@ -103,11 +103,14 @@ const readSecretBuffer = (path: string, problems: string[]): Buffer | undefined 
 };
 const readSecret = (path: string, problems: string[]) => readSecretBuffer(path, problems)?.toString().trim();
 
+/**
+ * The store with its default decoder (an envelope shape check): `loadHistory` decodes against
+ * core's catalogue itself, and `history` decodes only the events about its subject.
+ */
 export const openStore = (c: Connection): EtcdEventStore =>
   new EtcdEventStore({
     connection: c.etcd,
     prefix: c.prefix,
-    decode: decodeEvent,
     ...(c.archiveDir ? { archiveDir: c.archiveDir } : {}),
   });
 

@@ -9,7 +9,11 @@ export interface LoadOptions {
    * through `readStream`, which spans the archive and etcd. `readAll` covers live events only.
    */
   archivedStreams?: readonly string[];
-  /** Page size of `readAll`. Default 5000. */
+  /**
+   * Page size of `readAll`. Default: everything in one page. The etcd store scans the whole
+   * log for each page (etcd cannot page by mod revision), so paging a full read is quadratic:
+   * 100,000 events in pages of 5,000 took 55-60 s through etcd, one page takes a few seconds.
+   */
   pageSize?: number;
   /** Keep only these events (tested on the stored form, before decoding: the cheap way to
    *  answer a question about one IP, pod or ENI from a big log). */
@@ -29,7 +33,7 @@ export const loadHistory = async (store: EventStore, o: LoadOptions = {}): Promi
   const live: RecordedEvent[] = [];
   let from = 1;
   for (;;) {
-    const page = await store.readAll(from, o.pageSize ?? 5000);
+    const page = await store.readAll(from, o.pageSize ?? Number.MAX_SAFE_INTEGER);
     for (const e of page.events) live.push(e);
     if (!page.more) break;
     from = page.nextRevision;
