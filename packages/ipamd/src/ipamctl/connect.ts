@@ -111,6 +111,8 @@ export const openStore = (c: Connection): EtcdEventStore =>
   new EtcdEventStore({
     connection: c.etcd,
     prefix: c.prefix,
+    // fewer, larger range reads (a page of 5,000 events is a few MiB; the store shrinks it if too big)
+    pageSize: 5000,
     ...(c.archiveDir ? { archiveDir: c.archiveDir } : {}),
   });
 
