@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeEvent } from '@eni-ipam/core';
+import { adapterFor, startTestSimulator, TEST_CREDENTIALS, TEST_REGION, TEST_VPC } from '@eni-ipam/cloud/testing';
+import { decodeEvent, type EventEnvelope } from '@eni-ipam/core';
 import { EtcdEventStore } from '@eni-ipam/store';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,5 +157,89 @@ describe('ipamctl against etcd', () => {
     const r = await ipamctl(['--timeout', '1000', 'status'], { ENI_IPAM_ETCD_ENDPOINTS: 'http://127.0.0.1:1' });
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^ipamctl: /);
+  });
+});
+
+describe('verify --cloud against the VPC simulator (real SDK over HTTP)', () => {
+  const CLOUD_CLUSTER = 'cls-cloud';
+  let sim: Awaited<ReturnType<typeof startTestSimulator>>;
+  let api: ReturnType<typeof adapterFor>;
+  let eniId: string;
+  let ips: readonly string[];
+
+  beforeAll(async () => {
+    sim = await startTestSimulator();
+    api = adapterFor(sim, { clusterId: CLOUD_CLUSTER });
+    const instanceId = 'ins-00000000';
+    const subnetId = 'subnet-pods0001';
+    const eni = await api.createEni({ clientToken: 'c1', vpcId: TEST_VPC, subnetId, name: 'n', tags: [] });
+    eniId = eni.eniId;
+    await api.attachEni({ clientToken: 'a1', eniId, instanceId });
+    ips = await api.assignIps({ clientToken: 'b1', eniId, count: 2 });
+    // the log of what ipamd would have recorded for those calls
+    const stream = 'node/node-c';
+    const data: [string, unknown][] = [
+      ['NodeRegistered', { node: 'node-c', instanceId, zone: 'ap-guangzhou-3', limits: { maxEnis: 4, ipsPerEni: 10 } }],
+      ['EniCreateRequested', { intentId: 'c1', clientToken: 'c1', subnetId, why: 'test' }],
+      ['EniCreated', { intentId: 'c1', eniId, subnetId, primaryIp: eni.primaryIp, mac: eni.mac }],
+      ['EniAttachRequested', { intentId: 'a1', clientToken: 'a1', eniId, instanceId, why: 'test' }],
+      ['EniAttached', { intentId: 'a1', eniId }],
+      ['IpBindRequested', { intentId: 'b1', clientToken: 'b1', eniId, subnetId, ips, why: 'test' }],
+      ['IpsBound', { intentId: 'b1', eniId, ips }],
+    ];
+    const events: EventEnvelope[] = data.map(([type, d], i) => ({
+      id: `x${i}`,
+      stream,
+      seq: i + 1,
+      type,
+      v: 1,
+      at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+      by: { replica: 'test', term: 1 },
+      cause: {},
+      data: d,
+    }));
+    const s = new EtcdEventStore({
+      connection: { endpoints: etcd.endpoints },
+      prefix: `/eni-ipam/${CLOUD_CLUSTER}`,
+      decode: decodeEvent,
+    });
+    await s.append([{ stream, expectedVersion: 0, events }]);
+    await s.close();
+  });
+
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  const cloudArgs = ['--region', TEST_REGION, '--cloud-endpoint', '', 'verify', '--cloud'];
+  const verifyCloud = () => {
+    cloudArgs[3] = `http://127.0.0.1:${sim.port}`;
+    return ipamctl(cloudArgs, {
+      ENI_IPAM_CLUSTER_ID: CLOUD_CLUSTER,
+      TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
+    });
+  };
+
+  it('the cloud shows exactly the log: exit 0', async () => {
+    const r = await verifyCloud();
+    expect(r.err).toBe('');
+    expect(r.out).toContain('4 (cloud)');
+    expect(r.code).toBe(0);
+  });
+
+  it('a leaked ENI and an address unbound behind the log are reported: exit 1', async () => {
+    const leak = await api.createEni({
+      clientToken: 'c2',
+      vpcId: TEST_VPC,
+      subnetId: 'subnet-pods0001',
+      name: 'n',
+      tags: [],
+    });
+    await api.unassignIps({ clientToken: 'u1', eniId, ips: [ips[0] as string] });
+    const r = await verifyCloud();
+    expect(r.out).toContain(`${leak.eniId} is in the cloud`);
+    expect(r.out).toContain(`${ips[0]} is bound to ${eniId} in the log but not in the cloud`);
+    expect(r.code).toBe(1);
   });
 });
