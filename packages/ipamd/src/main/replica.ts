@@ -81,6 +81,15 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     writer: { replica: replicaId, term: 0 }, // the term of each event is its fence's create revision
     fence: () => (election?.state === 'leader' ? election.fencingToken() : undefined),
     ...o.core,
+    executor: {
+      vpcForPods: vpc.withPriority('pod'),
+      onError: (intent, err) => logger.warn({ intent, err }, 'cloud call failed; the intent stays pending'),
+      ...o.core?.executor,
+    },
+    reconciler: {
+      onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
+      ...o.core?.reconciler,
+    },
   });
   let leadership: Leadership | undefined;
   const app = buildApiServer({
