@@ -63,6 +63,7 @@ describe('ipamd replicas: forwarding and failover', () => {
         },
       }),
       electionTtlSeconds: 2,
+      reconcileEveryMs: 200,
       vpc: {
         requestTimeoutMs: 5_000,
         taskPollIntervalMs: 5,
@@ -110,7 +111,7 @@ describe('ipamd replicas: forwarding and failover', () => {
     expect(b.leading()).toBe(false);
     expect(await (await fetch(`${b.url}/readyz`)).json()).toEqual({ ok: true });
 
-    await setUpCluster(a.core, a.vpc, 1, testConfig({ preBind: { min: 3, max: 5 } }));
+    await setUpCluster(a.core, a.vpc, 1, testConfig({ preBind: { min: 3, max: 5 }, releaseIntervalMs: 1000 }));
     await waitFor(() => bound(a) >= 3, { timeoutMs: 60_000, what: 'the warm pool filled' });
 
     const acked: (api.Allocation & { containerId: string })[] = [];
@@ -144,6 +145,13 @@ describe('ipamd replicas: forwarding and failover', () => {
       });
     }
     await waitFor(() => bound(b) - 8 >= 3, { timeoutMs: 60_000, what: 'the pool refilled on the new leader' });
+
+    // releases on the new leader; the periodic tick slow-releases the idle surplus down to max
+    for (let i = 0; i < 5; i++) {
+      const del = await fetch(`${b.url}/v1/nodes/${NODE}/allocations/ctr-${i}`, { method: 'DELETE', headers: auth });
+      expect(del.status).toBe(204);
+    }
+    await waitFor(() => bound(b) === 3 + 5, { timeoutMs: 60_000, what: 'slow release down to 3 pods + max 5' });
     const p = b.core.host.projection;
     expect(
       checkInvariants({

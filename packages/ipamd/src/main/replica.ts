@@ -26,6 +26,11 @@ export interface ReplicaOptions {
   /** Adapter tuning (timeouts, rate limits, retries); the connection comes from the config. */
   vpc?: Partial<TencentVpcApiOptions>;
   core?: Pick<IpamdCoreOptions, 'executor' | 'reconciler' | 'projection'>;
+  /**
+   * The leader plans every node this often besides on events (slow release is due by the clock,
+   * not by an event). Default 5000 ms.
+   */
+  reconcileEveryMs?: number;
 }
 
 export interface Replica {
@@ -87,6 +92,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       ...o.core?.executor,
     },
     reconciler: {
+      tickEveryMs: o.reconcileEveryMs ?? 5_000,
       onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
       ...o.core?.reconciler,
     },
