@@ -14,6 +14,7 @@ export * from './config/options.js';
 export * from './config/secrets.js';
 export * from './controllers/cloud-executor.js';
 export * from './controllers/pool-reconciler.js';
+export * from './main/replica.js';
 export * from './observability/logger.js';
 export * from './observability/metrics.js';
 export * from './service/cluster-setup.js';

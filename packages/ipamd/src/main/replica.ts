@@ -1,0 +1,176 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '@eni-ipam/cloud';
+import { type Clock, decodeEvent } from '@eni-ipam/core';
+import { createEtcdClient, EtcdEventStore, LeaderElection } from '@eni-ipam/store';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApiServer, listen } from '../api/server.js';
+import { HmacAuthenticator } from '../auth/hmac-authenticator.js';
+import type { IpamdConfig } from '../config/config.js';
+import type { Secrets } from '../config/secrets.js';
+import { createLogger } from '../observability/logger.js';
+import { IpamdMetrics } from '../observability/metrics.js';
+import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from '../service/ipamd-core.js';
+import { vpcOptionsOf } from './cloud-options.js';
+import { Leadership } from './leadership.js';
+
+export interface ReplicaOptions {
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: IpamdMetrics;
+  /** Base URL the other replicas reach this one at; default: the bound address (0.0.0.0 -> host name). */
+  advertiseUrl?: string;
+  /** Election lease TTL, seconds (default 5). */
+  electionTtlSeconds?: number;
+  /** Adapter tuning (timeouts, rate limits, retries); the connection comes from the config. */
+  vpc?: Partial<TencentVpcApiOptions>;
+  core?: Pick<IpamdCoreOptions, 'executor' | 'reconciler' | 'projection'>;
+  /**
+   * The leader plans every node this often besides on events (slow release is due by the clock,
+   * not by an event). Default 5000 ms.
+   */
+  reconcileEveryMs?: number;
+}
+
+export interface Replica {
+  readonly replicaId: string;
+  /** Where this replica's API listens. */
+  readonly url: string;
+  readonly core: IpamdCore;
+  readonly vpc: TencentVpcApi;
+  readonly app: FastifyInstance;
+  leading(): boolean;
+  /** Graceful: stops the leader-only work, resigns, closes the server, the projections and etcd. */
+  stop(): Promise<void>;
+  /** For failover tests: drops the etcd connection without resigning (the lease expires), then stops. */
+  crash(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+const etcdTls = async (tls: IpamdConfig['etcd']['tls']) => {
+  if (!tls) return undefined;
+  const file = (p: string | undefined) => (p ? readFile(p) : Promise.resolve(undefined));
+  const [ca, cert, key] = await Promise.all([file(tls.caFile), file(tls.certFile), file(tls.keyFile)]);
+  // no CA given: the system roots (an empty buffer makes grpc-js use them)
+  return { ca: ca ?? Buffer.alloc(0), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+};
+
+/**
+ * One ipamd replica: the event store on etcd, leader election, the application core, the VPC
+ * adapter and the HTTP API. Every replica follows the log and serves reads; the leader also runs
+ * the cloud executor and the pool reconciler, and followers forward writes to it.
+ */
+export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: ReplicaOptions = {}): Promise<Replica> => {
+  const replicaId = config.replicaId;
+  const logger = o.logger ?? createLogger({ level: config.logLevel, replicaId });
+  const metrics = o.metrics ?? new IpamdMetrics();
+  const tls = await etcdTls(config.etcd.tls);
+  const client = createEtcdClient({
+    endpoints: config.etcd.endpoints,
+    ...(tls ? { tls } : {}),
+    ...(config.etcd.auth && secrets.etcdPassword
+      ? { auth: { username: config.etcd.auth.username, password: secrets.etcdPassword } }
+      : {}),
+  });
+  const { prefix } = config.etcd;
+  const store = new EtcdEventStore({ client, prefix, decode: decodeEvent });
+  const vpc = createTencentVpcApi({ ...vpcOptionsOf(config, secrets), ...o.vpc });
+  let election: LeaderElection | undefined;
+  const core = createIpamdCore({
+    store,
+    vpc,
+    clock: o.clock ?? systemClock,
+    clusterId: config.clusterId,
+    writer: { replica: replicaId, term: 0 }, // the term of each event is its fence's create revision
+    fence: () => (election?.state === 'leader' ? election.fencingToken() : undefined),
+    ...o.core,
+    executor: {
+      vpcForPods: vpc.withPriority('pod'),
+      onError: (intent, err) => logger.warn({ intent, err }, 'cloud call failed; the intent stays pending'),
+      ...o.core?.executor,
+    },
+    reconciler: {
+      tickEveryMs: o.reconcileEveryMs ?? 5_000,
+      onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
+      ...o.core?.reconciler,
+    },
+  });
+  let leadership: Leadership | undefined;
+  const app = buildApiServer({
+    service: core.service,
+    authenticator: new HmacAuthenticator({ clusterSecret: secrets.clusterSecret, adminToken: secrets.adminToken }),
+    metrics,
+    logger,
+    replicaId,
+    router: {
+      routeWrite: () => leadership?.routeWrite() ?? { kind: 'unavailable', reason: 'starting' },
+    },
+    ...(secrets.tls ? { tls: secrets.tls } : {}),
+  });
+  const closeEtcd = async () => {
+    await store.close().catch(() => undefined);
+    client.close();
+  };
+  let url: string;
+  try {
+    url = await listen(app, config.listen.host, config.listen.port);
+  } catch (e) {
+    await closeEtcd();
+    throw e;
+  }
+  const selfUrl = o.advertiseUrl ?? url.replace(/\/\/(0\.0\.0\.0|\[::\]):/, `//${hostname()}:`);
+  election = new LeaderElection({ client, prefix, candidate: selfUrl, ttlSeconds: o.electionTtlSeconds ?? 5 });
+  logger.info({ url, advertised: selfUrl }, 'API listening; catching up with the log');
+  try {
+    await core.host.start();
+  } catch (e) {
+    await app.close();
+    await closeEtcd();
+    throw e;
+  }
+  logger.info('projections caught up');
+  leadership = new Leadership({
+    election,
+    selfUrl,
+    logger,
+    onChange: (leading) => {
+      metrics.leader.set(leading ? 1 : 0);
+      metrics.leaderTransitions.inc();
+    },
+    onElected: async () => {
+      core.executor.start();
+      core.reconciler.start();
+      return async () => {
+        await core.reconciler.stop();
+        await core.executor.stop();
+      };
+    },
+  });
+  leadership.start();
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (graceful: boolean) => {
+    stopping ??= (async () => {
+      if (!graceful) client.close();
+      await leadership?.stop();
+      if (graceful) await election?.resign().catch((err: unknown) => logger.warn({ err }, 'resign failed'));
+      await app.close().catch((err: unknown) => logger.warn({ err }, 'closing the API server failed'));
+      await core.host.stop().catch(() => undefined);
+      await closeEtcd();
+      logger.info({ graceful }, 'replica stopped');
+    })();
+    return stopping;
+  };
+  return {
+    replicaId,
+    url,
+    core,
+    vpc,
+    app,
+    leading: () => leadership?.leading ?? false,
+    stop: () => shutdown(true),
+    crash: () => shutdown(false),
+  };
+};
