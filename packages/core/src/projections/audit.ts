@@ -58,10 +58,11 @@ export const emptyAuditIndex = (): AuditIndex => ({
 
 /**
  * Building is linear: lists grow in place (the index is built by one reader; copying a key's
- * whole list on every append made hot keys quadratic), and closing a span finds the last open
- * one of its owner through a side table instead of scanning the list. The side table lives in a
- * WeakMap keyed by the list, so the exported index stays a plain value (JSON-able, comparable)
- * and lists that arrive without a table (an index built elsewhere) get one on first use.
+ * whole list on every append made hot keys quadratic), and closing a span in a long list finds
+ * the last open one of its owner through a side table instead of scanning the list (short lists
+ * are scanned: a table per pod would cost more than it saves). The side table lives in a WeakMap
+ * keyed by the list, so the exported index stays a plain value (JSON-able, comparable), and a
+ * long list without one (an index built elsewhere, or one that just grew) gets it on first close.
  * Hand-written: no library keeps "last open entry per owner" over plain arrays.
  */
 const openSpans = new WeakMap<object[], Map<string, number[]>>();
@@ -90,16 +91,15 @@ const push = <T>(r: Record<string, T[]>, k: string, v: T) => {
   else r[k] = [v];
 };
 
-/** Appends an open span and records it as its owner's latest open one. */
+/** Lists up to this long are scanned (most pods hold one or two spans); longer ones get a table. */
+const SCAN_LIMIT = 4;
+
+/** Appends an open span and records it as its owner's latest open one (when the list has a table). */
 const open = <T extends { to?: string }>(r: Record<string, T[]>, k: string, v: T, owner: (x: T) => string) => {
-  let list = r[k];
-  if (!list) {
-    list = [];
-    r[k] = list;
-  }
-  const table = openOf(list, owner); // built before the append, so the new span is counted once
-  list.push(v);
-  if (v.to !== undefined) return;
+  push(r, k, v);
+  const list = r[k] as T[];
+  const table = openSpans.get(list);
+  if (!table || v.to !== undefined) return;
   const key = owner(v);
   const stack = table.get(key);
   if (stack) stack.push(list.length - 1);
@@ -114,11 +114,17 @@ const close = <T extends { to?: string }>(
   patch: Partial<T>,
 ) => {
   if (!list) return;
-  const table = openOf(list, owner);
-  const stack = table.get(ownerKey);
-  const i = stack?.pop();
-  if (i === undefined) return;
-  if (stack?.length === 0) table.delete(ownerKey); // the table holds open spans only
+  let i: number | undefined;
+  if (list.length <= SCAN_LIMIT && !openSpans.has(list)) {
+    i = list.findLastIndex((x) => x.to === undefined && owner(x) === ownerKey);
+    if (i < 0) return;
+  } else {
+    const table = openOf(list, owner);
+    const stack = table.get(ownerKey);
+    i = stack?.pop();
+    if (i === undefined) return;
+    if (stack?.length === 0) table.delete(ownerKey); // the table holds open spans only
+  }
   list[i] = { ...(list[i] as T), ...patch };
 };
 
