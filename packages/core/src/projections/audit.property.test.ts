@@ -282,4 +282,46 @@ describe('audit index (fast-check, against a plain reference fold)', () => {
     const types = new Set(log.map((e) => e.type));
     for (const t of ['EniCreated', 'IpsBound', 'IpAllocated', 'IpReleased']) expect(types, t).toContain(t);
   });
+
+  it('a hot address: every hold closed by its own release, in order, however long the list', () => {
+    // given one address taken and given back 12 times, with a stray release and a repeated
+    // allocation (same container twice) along the way
+    const ev = (i: number, type: string, containerId: string): DecodedEvent =>
+      ({
+        id: `e${i}`,
+        stream: 'node/n1',
+        seq: i,
+        type,
+        v: 1,
+        at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+        by: { replica: 'r', term: 1 },
+        cause: {},
+        revision: i,
+        data: {
+          pod: { namespace: 'default', name: 'web-0' },
+          containerId,
+          ip: '10.0.1.5',
+          eniId: 'eni-00000001',
+          why: 'w',
+        },
+      }) as unknown as DecodedEvent;
+    const log: DecodedEvent[] = [ev(0, 'IpReleased', 'stray')];
+    for (let k = 0; k < 12; k++) {
+      log.push(ev(log.length, 'IpAllocated', `k${k}`));
+      if (k === 6) log.push(ev(log.length, 'IpAllocated', `k${k}`));
+      log.push(ev(log.length, 'IpReleased', `k${k}`));
+    }
+    log.push(ev(log.length, 'IpAllocated', 'last'));
+    // when indexed
+    const idx = auditIndex(log);
+    // then it matches the reference, and only the last hold (and the repeated one's first) stay open
+    expect(idx).toEqual(reference(log));
+    const spans = idx.ipHolders['10.0.1.5'] ?? [];
+    expect(spans).toHaveLength(14);
+    expect(spans.filter((x) => x.to === undefined).map((x) => [x.containerId, x.fromEvent])).toEqual([
+      ['k6', 'e13'],
+      ['last', 'e26'],
+    ]);
+    expect(spans.find((x) => x.containerId === 'k11')?.toEvent).toBe('e25');
+  });
 });
