@@ -56,20 +56,80 @@ export const emptyAuditIndex = (): AuditIndex => ({
   pendingCreates: {},
 });
 
-const push = <T>(r: Record<string, T[]>, k: string, v: T) => {
-  r[k] = [...(r[k] ?? []), v];
+/**
+ * Building is linear: lists grow in place (the index is built by one reader; copying a key's
+ * whole list on every append made hot keys quadratic), and closing a span in a long list finds
+ * the last open one of its owner through a side table instead of scanning the list (short lists
+ * are scanned: a table per pod would cost more than it saves). The side table lives in a WeakMap
+ * keyed by the list, so the exported index stays a plain value (JSON-able, comparable), and a
+ * long list without one (an index built elsewhere, or one that just grew) gets it on first close.
+ * Hand-written: no library keeps "last open entry per owner" over plain arrays.
+ */
+const openSpans = new WeakMap<object[], Map<string, number[]>>();
+
+/** Open spans of `list` by owner key, as stacks of indexes in list order (oldest first). */
+const openOf = <T extends { to?: string }>(list: T[], owner: (x: T) => string): Map<string, number[]> => {
+  let table = openSpans.get(list);
+  if (!table) {
+    table = new Map();
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i] as T;
+      if (x.to !== undefined) continue;
+      const k = owner(x);
+      const stack = table.get(k);
+      if (stack) stack.push(i);
+      else table.set(k, [i]);
+    }
+    openSpans.set(list, table);
+  }
+  return table;
 };
 
-const close = <T extends { to?: string }>(list: T[] | undefined, match: (x: T) => boolean, patch: Partial<T>) => {
-  if (!list) return;
-  for (let i = list.length - 1; i >= 0; i--) {
-    const x = list[i] as T;
-    if (x.to === undefined && match(x)) {
-      list[i] = { ...x, ...patch };
-      return;
-    }
-  }
+const push = <T>(r: Record<string, T[]>, k: string, v: T) => {
+  const list = r[k];
+  if (list) list.push(v);
+  else r[k] = [v];
 };
+
+/** Lists up to this long are scanned (most pods hold one or two spans); longer ones get a table. */
+const SCAN_LIMIT = 4;
+
+/** Appends an open span and records it as its owner's latest open one (when the list has a table). */
+const open = <T extends { to?: string }>(r: Record<string, T[]>, k: string, v: T, owner: (x: T) => string) => {
+  push(r, k, v);
+  const list = r[k] as T[];
+  const table = openSpans.get(list);
+  if (!table || v.to !== undefined) return;
+  const key = owner(v);
+  const stack = table.get(key);
+  if (stack) stack.push(list.length - 1);
+  else table.set(key, [list.length - 1]);
+};
+
+/** Closes the last open span of `ownerKey` in `list` (none open: nothing changes). */
+const close = <T extends { to?: string }>(
+  list: T[] | undefined,
+  owner: (x: T) => string,
+  ownerKey: string,
+  patch: Partial<T>,
+) => {
+  if (!list) return;
+  let i: number | undefined;
+  if (list.length <= SCAN_LIMIT && !openSpans.has(list)) {
+    i = list.findLastIndex((x) => x.to === undefined && owner(x) === ownerKey);
+    if (i < 0) return;
+  } else {
+    const table = openOf(list, owner);
+    const stack = table.get(ownerKey);
+    i = stack?.pop();
+    if (i === undefined) return;
+    if (stack?.length === 0) table.delete(ownerKey); // the table holds open spans only
+  }
+  list[i] = { ...(list[i] as T), ...patch };
+};
+
+const holdOwner = (x: HoldSpan) => `${x.node}\u0000${x.containerId}`;
+const bindOwner = (x: BindSpan) => x.eniId;
 
 const life = (idx: AuditIndex, e: DecodedEvent, eniId: string, node: string, detail?: string) =>
   push(idx.eniLife, eniId, { at: e.at, type: e.type, node, eventId: e.id, ...(detail ? { detail } : {}) });
@@ -96,24 +156,25 @@ export const applyAudit = (idx: AuditIndex, e: DecodedEvent): AuditIndex => {
       if (d.pod.uid) span.podUid = d.pod.uid;
       if (e.type === 'IpAllocated') {
         span.ip = e.data.ip;
-        push(idx.ipHolders, e.data.ip, span);
+        open(idx.ipHolders, e.data.ip, span, holdOwner);
       }
-      push(idx.podHoldings, span.pod, span);
+      open(idx.podHoldings, span.pod, span, holdOwner);
       break;
     }
     case 'IpReleased':
     case 'EniReturned': {
       const d = e.data;
-      const m = (x: HoldSpan) => x.containerId === d.containerId && x.node === node;
-      if (e.type === 'IpReleased') close(idx.ipHolders[e.data.ip], m, { to: e.at, toEvent: e.id });
-      close(idx.podHoldings[podKey(d.pod)], m, { to: e.at, toEvent: e.id });
+      const who = `${node}\u0000${d.containerId}`;
+      const end = { to: e.at, toEvent: e.id };
+      if (e.type === 'IpReleased') close(idx.ipHolders[e.data.ip], holdOwner, who, end);
+      close(idx.podHoldings[podKey(d.pod)], holdOwner, who, end);
       break;
     }
     case 'IpsBound':
-      for (const ip of e.data.ips) push(idx.ipBindings, ip, { node, eniId: e.data.eniId, from: e.at });
+      for (const ip of e.data.ips) open(idx.ipBindings, ip, { node, eniId: e.data.eniId, from: e.at }, bindOwner);
       break;
     case 'IpsUnbound':
-      for (const ip of e.data.ips) close(idx.ipBindings[ip], (x) => x.eniId === e.data.eniId, { to: e.at });
+      for (const ip of e.data.ips) close(idx.ipBindings[ip], bindOwner, e.data.eniId, { to: e.at });
       break;
     case 'EniCreateRequested':
       idx.pendingCreates[e.data.intentId] = { at: e.at, type: e.type, node, eventId: e.id, detail: e.data.why };
