@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultConfig } from '../sim/faults.js';
 import type { VpcSimulator } from '../sim/server.js';
-import { adapterFor, startTestSimulator, TEST_VPC } from '../testing/index.js';
+import { adapterFor, createTestEni, startTestSimulator, TEST_VPC } from '../testing/index.js';
 
 let sim: VpcSimulator | undefined;
 afterEach(async () => {
@@ -20,13 +20,7 @@ const setup = async (faults: FaultConfig) => {
   sim = s;
   // Generous attempts: some tests lift the fault only once they have seen it fire.
   const api = adapterFor(s, { retry: { maxAttempts: 60, baseDelayMs: 2, maxDelayMs: 40 } });
-  const eni = await api.createEni({
-    clientToken: 'setup',
-    vpcId: TEST_VPC,
-    subnetId: 'subnet-pods0001',
-    name: 'n',
-    tags: [],
-  });
+  const eni = await createTestEni(api, 'setup');
   s.setFaults(faults);
   return { s, api, eni };
 };
@@ -103,13 +97,7 @@ describe('when the cloud has forgotten the ClientToken by the time of the repeat
     const s = await startTestSimulator({ now: () => Date.now() + skew, taskRetentionMs: 1_000 });
     sim = s;
     const api = adapterFor(s, { retry: { maxAttempts: 60, baseDelayMs: 2, maxDelayMs: 40 } });
-    const eni = await api.createEni({
-      clientToken: 'setup',
-      vpcId: TEST_VPC,
-      subnetId: 'subnet-pods0001',
-      name: 'n',
-      tags: [],
-    });
+    const eni = await createTestEni(api, 'setup');
     /** Lets the first try apply and lose its answer, then forgets its token and lets the repeat through. */
     const loseAnswerThenForget = async (action: string, run: Promise<void>) => {
       s.setFaults({ [action]: { ambiguousRate: 1 } });

@@ -2,7 +2,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { adapterFor, startTestSimulator, TEST_VPC } from '../testing/index.js';
+import { adapterFor, createTestEni, startTestSimulator } from '../testing/index.js';
 
 const dir = mkdtempSync(join('/dev/shm', 'eni-ipam-sim-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -11,13 +11,7 @@ it('ENIs, addresses, attachments and ClientToken records are there after a resta
   const statePath = join(dir, 'state.json');
   const first = await startTestSimulator({ statePath });
   const api = adapterFor(first);
-  const eni = await api.createEni({
-    clientToken: 'c1',
-    vpcId: TEST_VPC,
-    subnetId: 'subnet-pods0001',
-    name: 'n',
-    tags: [],
-  });
+  const eni = await createTestEni(api);
   await api.attachEni({ clientToken: 'a1', eniId: eni.eniId, instanceId: 'ins-00000000' });
   const ips = await api.assignIps({ clientToken: 'as1', eniId: eni.eniId, count: 3 });
   await first.stop();

@@ -3,6 +3,7 @@
  * adapter pointed at it with test-speed settings, and a fake timer for unit tests.
  */
 
+import type { CreateEniRequest, Eni, VpcApi } from '@eni-ipam/core';
 import { createCloudLogger } from '../adapter/logger.js';
 import type { Timer } from '../adapter/rate-budget.js';
 import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '../adapter/tencent-vpc-api.js';
@@ -16,6 +17,8 @@ export const TEST_CREDENTIALS = {
 export const TEST_REGION = 'ap-guangzhou';
 export const TEST_VPC = 'vpc-test0001';
 export const TEST_ZONE = 'ap-guangzhou-3';
+/** The seed's /24 pod subnet in TEST_ZONE. */
+export const TEST_POD_SUBNET = 'subnet-pods0001';
 
 /** A VPC with two subnets in one zone (a /24 and a /29) and `instances` instances of one type. */
 export const testSeed = (
@@ -24,7 +27,7 @@ export const testSeed = (
   region: TEST_REGION,
   vpc: { vpcId: TEST_VPC, cidr: '10.0.0.0/8' },
   subnets: [
-    { subnetId: 'subnet-pods0001', cidr: o.podCidr ?? '10.1.0.0/24', zone: TEST_ZONE, name: 'pods' },
+    { subnetId: TEST_POD_SUBNET, cidr: o.podCidr ?? '10.1.0.0/24', zone: TEST_ZONE, name: 'pods' },
     { subnetId: 'subnet-tiny0001', cidr: '10.2.0.0/29', zone: TEST_ZONE, name: 'tiny' },
     { subnetId: 'subnet-other001', cidr: '10.3.0.0/24', zone: 'ap-guangzhou-4', name: 'other-zone' },
   ],
@@ -110,3 +113,7 @@ export class FakeTimer implements Timer {
 export const flushMicrotasks = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 };
+
+/** Creates an untagged ENI in the seed's pod subnet; `o` overrides any field of the request. */
+export const createTestEni = (api: VpcApi, clientToken = 'c1', o: Partial<CreateEniRequest> = {}): Promise<Eni> =>
+  api.createEni({ clientToken, vpcId: TEST_VPC, subnetId: TEST_POD_SUBNET, name: 'n', tags: [], ...o });
