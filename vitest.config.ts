@@ -27,6 +27,17 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          name: 'bench',
+          root: `${root}bench`,
+          include: ['src/**/*.test.ts'],
+          passWithNoTests: true,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'e2e',
           root: `${root}test`,
           include: ['**/*.test.ts'],
