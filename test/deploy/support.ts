@@ -138,3 +138,19 @@ export const agentConfigSchema = async (): Promise<z.ZodObject> => {
   agentSchema = result;
   return result;
 };
+
+/**
+ * The HTTP status ipamd's real API server (over a recording service) answers to an
+ * unauthenticated GET of `path`: 404 means the route does not exist.
+ */
+export const ipamdGetStatus = async (paths: readonly string[]): Promise<Map<string, number>> => {
+  const { startTestServer } = await import('@eni-ipam/ipamd/testing');
+  const server = await startTestServer();
+  try {
+    const out = new Map<string, number>();
+    for (const p of paths) out.set(p, (await server.app.inject({ method: 'GET', url: p })).statusCode);
+    return out;
+  } finally {
+    await server.close();
+  }
+};
