@@ -90,7 +90,7 @@ describe('Dockerfile', () => {
     expect(major).toBe(Number(min?.[1]));
     expect(minor).toBeGreaterThanOrEqual(Number(min?.[2]));
     const froms = all.filter((i) => i.op === 'FROM').map((i) => i.args);
-    const base = 'node:$' + '{NODE_VERSION}'; // the Dockerfile's own ARG reference, not a template
+    const base = ['node:$', '{NODE_VERSION}'].join(''); // the Dockerfile's ARG reference, not a JS template
     expect(froms).toEqual([`${base}-bookworm AS build`, `${base}-bookworm-slim AS runtime`]);
   });
 
