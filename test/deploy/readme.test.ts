@@ -13,7 +13,15 @@ import { CONFIGMAP_KEYS } from '@eni-ipam/core';
 import { nodeToken, OPTIONS, SECRET_ENV } from '@eni-ipam/ipamd';
 import { CniCode } from '@eni-ipam/node-dataplane';
 import { describe, expect, it } from 'vitest';
-import { agentConfigSchema, exists, ipamctlHelp, ipamdGetStatus, readText, readYamlDocs } from './support.js';
+import {
+  agentConfigSchema,
+  exists,
+  ipamctlHelp,
+  ipamdGetStatus,
+  parseIpamd,
+  readText,
+  readYamlDocs,
+} from './support.js';
 
 const readme = readText('README.md');
 
@@ -207,6 +215,25 @@ describe('README.md, the rest', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every `npm run ipamd` command it shows parses with ipamd’s own parser', () => {
+    const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => (m[1] as string).replace(/\\\n\s*/g, ' ').split('\n'))
+      .filter((l) => /\bnpm run ipamd -- /.test(l));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const line of commands) {
+      const [before, after] = line.split(/\bnpm run ipamd -- /) as [string, string];
+      const env = Object.fromEntries(
+        before
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((a) => a.split('=', 2) as [string, string]),
+      );
+      const r = parseIpamd(after.replace(/#.*$/, '').trim().split(/\s+/), env);
+      expect(r.ok ? [] : r.problems, line).toEqual([]);
     }
   });
 
