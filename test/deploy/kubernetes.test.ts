@@ -72,6 +72,14 @@ describe('every manifest is a valid Kubernetes object', () => {
     }
   });
 
+  it('every container runs the image of this version (README: docker build -t eni-ipam:<version> .)', () => {
+    const version = (JSON.parse(readText('package.json')) as { version: string }).version;
+    const images = [...JSON.stringify(objects.map((o) => o.obj)).matchAll(/"image":"([^"]+)"/g)].map((m) => m[1]);
+    expect(images.length).toBe(3);
+    for (const image of images) expect(image).toBe(`eni-ipam:${version}`);
+    expect(readText('README.md')).toContain(`docker build -t eni-ipam:${version} .`);
+  });
+
   it('a misspelt field would fail the round trip', () => {
     const dep = objects.find((o) => o.obj.kind === 'Deployment')?.obj as Obj;
     const bad = structuredClone(dep) as unknown as { spec: { replica?: number } };
