@@ -4,4 +4,5 @@ export * from './cni-tools.js';
 export * from './fake-ipamd.js';
 export * from './fake-net-ops.js';
 export * from './sh.js';
+export * from './sim-topology.js';
 export * from './topology.js';
