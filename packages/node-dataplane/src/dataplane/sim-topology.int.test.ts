@@ -51,6 +51,13 @@ describe('SimTopology follows the simulator', () => {
     const bound = await neighbours(topo);
     for (const ip of [eni.primaryIp, ...ips]) expect(bound).toContain(`${ip} lladdr ${eni.mac.toLowerCase()}`);
 
+    // plugging another ENI (a new bridge port) keeps the first one's bindings
+    const second = await createTestEni(api, 'st-3');
+    await api.attachEni({ clientToken: 'st-a3', eniId: second.eniId, instanceId: INSTANCE });
+    expect(await linkWithMac(topo, node, second.mac)).toBe('eth2');
+    expect(await neighbours(topo)).toContain(`${ips[1]} lladdr ${eni.mac.toLowerCase()}`);
+    await api.detachEni({ clientToken: 'st-d3', eniId: second.eniId, instanceId: INSTANCE });
+
     await api.unassignIps({ clientToken: 'st-u', eniId: eni.eniId, ips: [ips[0] ?? ''] });
     expect(await neighbours(topo)).not.toContain(`${ips[0]} `);
 

@@ -37,7 +37,9 @@ export class Topology {
   async build(gateways: readonly string[] = [`${this.gateway}/24`]): Promise<void> {
     await this.addNs(this.vpc);
     await this.batch(this.vpc, [
-      'link add br0 type bridge',
+      // A set MAC: otherwise br0 takes its lowest port's MAC, and each change of it flushes
+      // every neighbour entry on br0 (permanent ones too), unbinding addresses behind our back.
+      'link add br0 address 02:00:5e:10:00:01 type bridge',
       ...gateways.map((g) => `addr add ${g} dev br0`),
       'link set br0 up',
     ]);
