@@ -142,9 +142,14 @@ export class IpamdHarness {
     return this.get(`/v1/nodes/${node}/state`, this.token(node));
   }
 
-  /** The revision the node's agent last acknowledged (admin introspection). */
+  /** `GET /v1/nodes/{node}` (admin introspection): pool figures and the last acknowledged revision. */
+  nodeSummary(node: string): Promise<{ bound: number; allocated: number; capacity: number; ackedRevision?: number }> {
+    return this.get(`/v1/nodes/${node}`);
+  }
+
+  /** The revision the node's agent last acknowledged. */
   async ackedRevision(node: string): Promise<number | undefined> {
-    return (await this.get<{ ackedRevision?: number }>(`/v1/nodes/${node}`)).ackedRevision;
+    return (await this.nodeSummary(node)).ackedRevision;
   }
 
   /** The revision of the last event in the node's feed: replays the feed from 0, then closes it. */
