@@ -5,20 +5,28 @@
  *   - eni-ipam through the C shim (what gets installed),
  *   - eni-ipam through the dependency-free Node forwarder (the rejected exec path, for contrast),
  * plus the bare exec cost of each entry point (VERSION, which never reaches the agent).
- * ipamd is the in-memory FakeIpamd on loopback (packages/ipamd does not exist yet).
+ * ipamd is the in-memory FakeIpamd on loopback (the exec path and the agent alone), or with
+ * `--real-ipamd` the real one (IpamdHarness: startReplica on Debian's etcd, the VPC simulator made
+ * real by SimTopology; the warm pool filled to `pods` addresses first), so each ADD includes
+ * ipamd's etcd append.
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testSeed } from '@eni-ipam/cloud/testing';
 import { AgentProcess } from '../src/testing/agent-process.js';
 import { buildCniTools, PACKAGE_DIR } from '../src/testing/cni-tools.js';
 import { FakeIpamd } from '../src/testing/fake-ipamd.js';
+import { IpamdHarness, until } from '../src/testing/ipamd-harness.js';
 import { must, requireNetns, sh } from '../src/testing/sh.js';
 import { Topology } from '../src/testing/topology.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const pods = Number(args[args.indexOf('--pods') + 1] ?? 100) || 100;
+const realIpamd = args.includes('--real-ipamd');
 if (pods < 1 || pods > 150) throw new Error('--pods must be within 1..150 (one /24 subnet)');
+if (realIpamd && pods > 130)
+  throw new Error('--real-ipamd: --pods must be within 1..130 (the node holds 140 addresses)');
 const log = (s: string) => (json ? process.stderr.write(`${s}\n`) : process.stdout.write(`${s}\n`));
 
 interface Stats {
@@ -48,23 +56,54 @@ const timeExec = async (cmd: string, argv: string[], env: NodeJS.ProcessEnv, inp
 const main = async () => {
   requireNetns();
   const tools = await buildCniTools();
-  const t = new Topology();
-  const ipamd = new FakeIpamd();
+  const harness = realIpamd
+    ? new IpamdHarness({
+        // one node: 7 secondary ENIs of 20 secondary addresses; the warm pool holds every pod
+        seed: testSeed({ instances: 1, maxEnis: 8, ipsPerEni: 21, podCidr: '10.77.1.0/24' }),
+        nodes: ['bench'],
+        cluster: { preBind: { min: pods, max: pods } },
+      })
+    : undefined;
+  const t: Topology = harness?.topo ?? new Topology();
+  const ipamd = harness ? undefined : new FakeIpamd();
   let agent: AgentProcess | undefined;
   try {
-    await t.build();
-    await ipamd.start();
-    const mac = '52:54:00:cc:01:01';
-    const node = await t.addNode('bench', [{ name: 'eth1', mac, primaryIp: '10.77.1.5', configure: true }]);
-    ipamd.addNode('bench', 'tok');
-    const secondaries = Array.from({ length: 150 }, (_, i) => `10.77.1.${100 + i}`);
-    ipamd.attachEni(
-      'bench',
-      { id: 'eni-b1', mac, primaryIp: '10.77.1.5', subnetCidr: t.subnet, gateway: t.gateway, mode: 'shared' },
-      secondaries,
-    );
-    agent = new AgentProcess({ node: 'bench', netns: node, ipamdUrl: ipamd.url, token: 'tok', workDir: tools.workDir });
+    let node: string;
+    if (harness) {
+      await harness.start();
+      node = harness.node('bench').ns;
+      agent = new AgentProcess({
+        node: 'node-0',
+        netns: node,
+        ipamdUrl: harness.url,
+        token: harness.token('node-0'),
+        workDir: tools.workDir,
+      });
+    } else {
+      await t.build();
+      await ipamd?.start();
+      const mac = '52:54:00:cc:01:01';
+      node = await t.addNode('bench', [{ name: 'eth1', mac, primaryIp: '10.77.1.5', configure: true }]);
+      ipamd?.addNode('bench', 'tok');
+      const secondaries = Array.from({ length: 150 }, (_, i) => `10.77.1.${100 + i}`);
+      ipamd?.attachEni(
+        'bench',
+        { id: 'eni-b1', mac, primaryIp: '10.77.1.5', subnetCidr: t.subnet, gateway: t.gateway, mode: 'shared' },
+        secondaries,
+      );
+      agent = new AgentProcess({
+        node: 'bench',
+        netns: node,
+        ipamdUrl: ipamd?.url ?? '',
+        token: 'tok',
+        workDir: tools.workDir,
+      });
+    }
     await agent.start();
+    if (harness) {
+      log(`real ipamd: filling the warm pool to ${pods} addresses ...`);
+      await until(async () => (await harness.nodeSummary('node-0')).bound >= pods, 'the warm pool', 300_000);
+    }
 
     // The Node forwarder as a plugin binary with an absolute interpreter (no `node` on PATH).
     const nodeBin = join(tools.workDir, 'node-bin');
@@ -146,6 +185,7 @@ const main = async () => {
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     const report = {
       pods,
+      ipamd: harness ? 'real' : 'fake',
       addP50VsReference: ratio(shim.add.p50, ref.add.p50),
       addP99VsReference: ratio(shim.add.p99, ref.add.p99),
       delP50VsReference: ratio(shim.del.p50, ref.del.p50),
@@ -177,8 +217,11 @@ const main = async () => {
     }
   } finally {
     await agent?.kill();
-    await ipamd.stop();
-    await t.destroy();
+    if (harness) await harness.stop();
+    else {
+      await ipamd?.stop();
+      await t.destroy();
+    }
     rmSync(tools.workDir, { recursive: true, force: true });
   }
 };

@@ -65,6 +65,14 @@ export interface VpcSimulatorOptions {
   /** How long settled tasks and their ClientToken records are kept; default one hour. */
   taskRetentionMs?: number;
   now?: () => number;
+  /**
+   * Called with the state after an API request changed it (or a task settled), and awaited
+   * before that request is answered: a test can make the change real (a NIC hot-plugged into a
+   * network namespace) before the caller learns it succeeded, as in the cloud. A change first
+   * seen by a control-API dump is reported with the next API request. A throwing hook makes
+   * that request answer InternalError; the change is reported again with the next request.
+   */
+  onChange?: (state: SimDump) => void | Promise<void>;
 }
 
 export interface SimSubnetView {
@@ -139,8 +147,25 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
     }
   };
 
+  /** Tasks settled so far (with `model.changes`, tells `onChange` whether anything changed). */
+  let settled = 0;
+  let notified = 0;
+  const settle = (at: number) => {
+    if (!model.settle(at)) return;
+    settled++;
+    writer?.schedule();
+  };
+  const notify = async () => {
+    if (!opts.onChange) return;
+    const state = dump();
+    const mark = model.changes + settled;
+    if (mark === notified) return;
+    await opts.onChange(state);
+    notified = mark;
+  };
+
   const dump = (tag?: { key: string; value: string }): SimDump => {
-    if (model.settle(now())) writer?.schedule();
+    settle(now());
     return {
       region: state.region,
       vpc: state.vpc,
@@ -272,8 +297,9 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
         taskFails: rule.taskFailRate !== undefined && random() < rule.taskFailRate,
         newEniId,
       };
-      model.settle(ctx.now);
+      settle(ctx.now);
       const fields = dispatch(model, simAction, parsed, ctx);
+      await notify();
       if (rule.ambiguousRate && random() < rule.ambiguousRate) {
         count(action, 'Ambiguous');
         res.socket?.destroy();
@@ -282,7 +308,11 @@ export const startVpcSimulator = async (opts: VpcSimulatorOptions): Promise<VpcS
       count(action, 'OK');
       answer(fields);
     } catch (e) {
-      const err = e instanceof SimApiError ? e : new SimApiError('InternalError', 'An internal error occurred.');
+      let err = e instanceof SimApiError ? e : new SimApiError('InternalError', 'An internal error occurred.');
+      // an API error after a settle (a task finished before this call was refused) is reported too
+      await notify().catch(() => {
+        err = new SimApiError('InternalError', 'An internal error occurred.');
+      });
       count(action, err.code);
       answer({ Error: { Code: err.code, Message: err.message } });
     } finally {

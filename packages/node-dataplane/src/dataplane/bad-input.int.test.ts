@@ -1,25 +1,33 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testSeed } from '@eni-ipam/cloud/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess } from '../testing/agent-process.js';
 import { buildCniTools, libcniDriver } from '../testing/cni-tools.js';
-import { FakeIpamd } from '../testing/fake-ipamd.js';
+import { IpamdHarness, until } from '../testing/ipamd-harness.js';
 import { requireNetns, sh } from '../testing/sh.js';
-import { Topology } from '../testing/topology.js';
 
 /*
  * Bad input through the real exec path (C shim -> agent process -> netns): a clear spec error
- * on stdout, exit status 1, and nothing left behind. ipamd is, FOR NOW, the FakeIpamd.
+ * on stdout, exit status 1, and nothing left behind. ipamd is real (startReplica on real etcd,
+ * the VPC simulator made real by SimTopology); the node's capacity is one pod address (one
+ * secondary ENI with one secondary IP), so a second pod meets an exhausted pool.
  */
-const t = new Topology();
-const ipamd = new FakeIpamd({ onAllocated: (_n, a) => t.bindIp(a.ip, a.eniMac) });
+const h = new IpamdHarness({
+  seed: testSeed({ instances: 1, maxEnis: 2, ipsPerEni: 2, podCidr: '10.77.1.0/24' }),
+  nodes: ['nN'],
+  cluster: { preBind: { min: 1, max: 1 } },
+});
+const t = h.topo;
+const NODE = 'node-0';
+/** The node's one pod address, as the VPC bound it. */
+let podIp = '';
 let tools: Awaited<ReturnType<typeof buildCniTools>>;
 let agent: AgentProcess;
 let node = '';
 let pod = '';
 let conflist = '';
 
-const ENI_MAC = '52:54:00:bb:01:01';
 const netconf = (over: Record<string, unknown> = {}) =>
   JSON.stringify({ cniVersion: '1.0.0', name: 'vpc', type: 'tke-route-eni', agentSocket: agent.socketPath, ...over });
 
@@ -41,28 +49,38 @@ const plugin = async (env: Record<string, string | undefined>, stdin: string) =>
   return { exit: r.code, out: r.stdout ? (JSON.parse(r.stdout) as { code?: number; msg?: string }) : {} };
 };
 
-/** Nothing half-done: no veth, no rule, no route on the node, no interface in the pod, no allocation. */
-const expectUntouched = async () => {
+/** Nothing half-done: no veth, no rule, no route on the node, no interface in the pod, no allocation in ipamd. */
+const expectUntouched = async (ipamdUp = true) => {
   expect(await t.ip(node, ['link'])).not.toMatch(/enia[0-9a-f]{10}/);
   expect(await t.ip(node, ['rule', 'show'])).not.toContain('512:');
   expect(await t.ip(node, ['route', 'show', 'table', 'all'])).not.toContain('proto 77 scope link');
   expect(await t.ip(pod, ['-br', 'link'])).not.toContain('eth0');
-  expect(ipamd.nodes.get('N')?.allocations.size).toBe(0);
+  if (ipamdUp) expect((await h.nodeState(NODE)).allocations).toEqual([]);
 };
 
 describe('bad input through the real plugin binary and agent', () => {
   beforeAll(async () => {
     requireNetns();
     tools = await buildCniTools();
-    await t.build();
-    await ipamd.start();
-    node = await t.addNode('nN', [{ name: 'eth1', mac: ENI_MAC, primaryIp: '10.77.1.50', configure: true }]);
+    await h.start();
+    node = h.node('nN').ns;
     pod = await t.addPodNs('bad');
-    ipamd.addNode('N', 'tok');
-    const eni = { id: 'eni-n1', mac: ENI_MAC, primaryIp: '10.77.1.50', subnetCidr: t.subnet, gateway: t.gateway };
-    ipamd.attachEni('N', { ...eni, mode: 'shared' }, ['10.77.1.51']);
-    agent = new AgentProcess({ node: 'N', netns: node, ipamdUrl: ipamd.url, token: 'tok', workDir: tools.workDir });
+    agent = new AgentProcess({
+      node: NODE,
+      netns: node,
+      ipamdUrl: h.url,
+      token: h.token(NODE),
+      workDir: tools.workDir,
+    });
     await agent.start();
+    // the warm pool (one address) is bound in the VPC and known to ipamd
+    podIp = await until(
+      () =>
+        h.sim?.dump().enis.find((e) => e.instanceId === h.node('nN').instanceId && e.secondaryIps.length > 0)
+          ?.secondaryIps[0],
+      'the pool address bound',
+    );
+    await until(async () => (await h.nodeSummary(NODE)).bound >= 1, 'ipamd sees the pool address bound');
     conflist = join(tools.workDir, 'n.conflist');
     writeFileSync(
       conflist,
@@ -76,8 +94,7 @@ describe('bad input through the real plugin binary and agent', () => {
 
   afterAll(async () => {
     await agent?.kill();
-    await ipamd.stop();
-    await t.destroy();
+    await h.stop();
     if (tools) rmSync(tools.workDir, { recursive: true, force: true });
   });
 
@@ -123,7 +140,7 @@ describe('bad input through the real plugin binary and agent', () => {
     expect(add.code, add.stdout).toBe(0);
     expect(JSON.parse(add.stdout)).toMatchObject({
       cniVersion: '0.4.0',
-      ips: [{ version: '4', address: '10.77.1.51/32' }],
+      ips: [{ version: '4', address: `${podIp}/32` }],
     });
     expect((await driver.run('check', old, 'old1', t.nsPath(pod))).code).toBe(0);
     expect((await driver.run('del', old, 'old1', t.nsPath(pod))).code).toBe(0);
@@ -146,16 +163,25 @@ describe('bad input through the real plugin binary and agent', () => {
     expect(r).toMatchObject({ exit: 1, out: { code: 3 } });
   });
 
-  it('ipamd unreachable -> code 11 through libcni, nothing half-done; then the same ADD works', async () => {
+  it('ipamd unreachable (stopped) -> code 11 through libcni, nothing half-done; then the same ADD works', async () => {
     const driver = libcniDriver(tools, node);
-    ipamd.down = true;
-    const r = await driver.run('add', conflist, 'retry1', t.nsPath(pod));
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ code: 11 });
+    await h.stopIpamd();
+    try {
+      const r = await driver.run('add', conflist, 'retry1', t.nsPath(pod));
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ code: 11 });
+      await expectUntouched(false);
+    } finally {
+      await h.startIpamd();
+    }
     await expectUntouched();
-    ipamd.down = false;
-    const ok = await driver.run('add', conflist, 'retry1', t.nsPath(pod));
+    // kubelet retries the ADD; it succeeds once ipamd serves again
+    const ok = await until(async () => {
+      const r = await driver.run('add', conflist, 'retry1', t.nsPath(pod));
+      return (r.code === 0 || (JSON.parse(r.stdout || '{}') as { code?: number }).code !== 11) && r;
+    }, 'ADD after ipamd is back');
     expect(ok.code, ok.stdout).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ips: [{ address: `${podIp}/32` }] });
     expect(await driver.run('del', conflist, 'retry1', t.nsPath(pod))).toMatchObject({ code: 0 });
     await expectUntouched();
   });

@@ -3,5 +3,7 @@ export * from './cni-harness.js';
 export * from './cni-tools.js';
 export * from './fake-ipamd.js';
 export * from './fake-net-ops.js';
+export * from './ipamd-harness.js';
 export * from './sh.js';
+export * from './sim-topology.js';
 export * from './topology.js';

@@ -33,9 +33,16 @@ export class Topology {
     return name;
   }
 
-  async build(): Promise<void> {
+  /** The `vpc` namespace with `br0` holding the subnet gateways (`a.b.c.d/prefix`; default this.subnet's). */
+  async build(gateways: readonly string[] = [`${this.gateway}/24`]): Promise<void> {
     await this.addNs(this.vpc);
-    await this.batch(this.vpc, ['link add br0 type bridge', `addr add ${this.gateway}/24 dev br0`, 'link set br0 up']);
+    await this.batch(this.vpc, [
+      // A set MAC: otherwise br0 takes its lowest port's MAC, and each change of it flushes
+      // every neighbour entry on br0 (permanent ones too), unbinding addresses behind our back.
+      'link add br0 address 02:00:5e:10:00:01 type bridge',
+      ...gateways.map((g) => `addr add ${g} dev br0`),
+      'link set br0 up',
+    ]);
     await this.sysctl(this.vpc, {
       'net.ipv4.ip_forward': '1',
       'net.ipv4.conf.all.send_redirects': '0',
@@ -49,34 +56,36 @@ export class Topology {
   async addNode(label: string, enis: EniSpec[]): Promise<string> {
     const ns = await this.addNs(`${label}-${this.sfx}`);
     await this.sysctl(ns, { 'net.ipv4.ip_forward': '1' });
-    for (const [i, e] of enis.entries()) {
-      const peer = `${label}e${i}${this.sfx}`.slice(0, 15);
-      await must('ip', [
-        '-n',
-        ns,
-        'link',
-        'add',
-        e.name,
-        'address',
-        e.mac,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        peer,
-        'netns',
-        this.vpc,
-      ]);
-      // proxy_arp on the port: the bridge answers ARP for bound addresses from br0's neighbour
-      // table, as a VPC's ARP proxy does, so an exclusive ENI reaches on-subnet pods elsewhere.
-      await this.batch(this.vpc, [
-        `link set ${peer} master br0`,
-        `link set dev ${peer} type bridge_slave proxy_arp on`,
-        `link set ${peer} up`,
-      ]);
-      if (e.configure) await this.batch(ns, [`addr add ${e.primaryIp}/32 dev ${e.name}`, `link set ${e.name} up`]);
-    }
+    for (const [i, e] of enis.entries()) await this.plugEni(ns, e, `${label}e${i}${this.sfx}`.slice(0, 15));
     return ns;
+  }
+
+  /** A veth "ENI" named `e.name` with `e.mac` in node namespace `ns`; its peer `peer` sits on the VPC bridge. */
+  async plugEni(ns: string, e: EniSpec, peer: string): Promise<void> {
+    await must('ip', [
+      '-n',
+      ns,
+      'link',
+      'add',
+      e.name,
+      'address',
+      e.mac,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      peer,
+      'netns',
+      this.vpc,
+    ]);
+    // proxy_arp on the port: the bridge answers ARP for bound addresses from br0's neighbour
+    // table, as a VPC's ARP proxy does, so an exclusive ENI reaches on-subnet pods elsewhere.
+    await this.batch(this.vpc, [
+      `link set ${peer} master br0`,
+      `link set dev ${peer} type bridge_slave proxy_arp on`,
+      `link set ${peer} up`,
+    ]);
+    if (e.configure) await this.batch(ns, [`addr add ${e.primaryIp}/32 dev ${e.name}`, `link set ${e.name} up`]);
   }
 
   async addPodNs(label: string): Promise<string> {
