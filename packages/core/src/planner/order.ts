@@ -109,13 +109,20 @@ export const pickSubnetForNewEni = (subnets: readonly PlannerSubnet[], zone: str
 };
 
 /**
- * The ENI for a new exclusive pod: an attached, unassigned, unclaimed pool ENI (optionally in
- * `subnetId`, for a pod whose claim lives there), lowest ENI id first. `undefined` when the pool
- * has none available.
+ * The ENI for a new exclusive pod: an attached, unassigned, unclaimed pool ENI that carries no
+ * secondary IP in any state (the whole ENI moves into the pod's netns, so shared pods' addresses
+ * on it would go with it), optionally in `subnetId` (for a pod whose claim lives there), lowest
+ * ENI id first. `undefined` when the pool has none available.
  *
  * @example pickEniForExclusivePod(node.enis)?.id // 'eni-3'
  */
 export const pickEniForExclusivePod = (enis: readonly PlannerEni[], subnetId?: string): PlannerEni | undefined =>
   enis
-    .filter((e) => e.state === 'attached' && isPoolEni(e) && (subnetId === undefined || e.subnetId === subnetId))
+    .filter(
+      (e) =>
+        e.state === 'attached' &&
+        isPoolEni(e) &&
+        e.ips.length === 0 &&
+        (subnetId === undefined || e.subnetId === subnetId),
+    )
     .sort(byId)[0];
