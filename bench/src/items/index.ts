@@ -4,5 +4,13 @@
  */
 import type { BenchItem } from '../types.js';
 import allocThroughput from './1-alloc-throughput.js';
+import allocLatency from './2-alloc-latency.js';
+import cloudCalls from './5-cloud-calls.js';
+import failover from './6-failover.js';
 
-export const items: readonly BenchItem[] = [allocThroughput];
+export const items: readonly BenchItem[] = [
+  allocThroughput, // 1
+  allocLatency, // 2
+  cloudCalls, // 5
+  failover, // 6
+];

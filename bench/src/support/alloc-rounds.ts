@@ -32,19 +32,22 @@ export const allocationRound = async (
   tasks: readonly AllocTask[],
   load: { concurrency: number } | { rate: number },
   perNode: number,
-): Promise<LoadOutcome> => {
+): Promise<LoadOutcome & { etcdRevisions: number }> => {
   const run = allocateOrThrow(c);
+  const rev0 = c.replica.core.host.appliedRevision;
   const out = 'rate' in load ? await openLoop(tasks, load.rate, run) : await closedLoop(tasks, load.concurrency, run);
   // durable: the answer came after the append; the projection (fed by the etcd watch) shows each one
   await waitUntil(() => tasks.every((t) => c.replica.core.host.node(t.node).allocations[t.containerId]), {
     timeoutMs: 60_000,
     what: 'every acknowledged allocation in the log',
   });
+  // each etcd transaction is one revision: fewer revisions than allocations = group commit at work
+  const etcdRevisions = c.replica.core.host.appliedRevision - rev0;
   await closedLoop(tasks, 32, async (t) => {
     const s = await c.release(t.node, t.containerId);
     if (s !== 204 && s !== 200) throw new Error(`release ${t.containerId}: ${s}`);
   });
   const nodes = [...new Set(tasks.map((t) => t.node))];
   await waitUntil(() => nodes.every((n) => c.freeIps(n) >= perNode), { timeoutMs: 120_000, what: 'pools warm again' });
-  return out;
+  return { ...out, etcdRevisions };
 };

@@ -43,8 +43,13 @@ export interface IpamdCluster {
   sim: VpcSimulator;
   replica: Replica;
   prefix: string;
+  /** The command line and environment of the replica, for `bin/ipamd.mjs` replicas of the same cluster. */
+  ipamdArgv: readonly string[];
+  ipamdEnv: Readonly<Record<string, string>>;
   /** POST /v1/nodes/:node/allocations with the node's token. */
   allocate(node: string, containerId: string): Promise<AllocationAnswer>;
+  /** The same through another replica (e.g. a `bin/ipamd.mjs` process) at `baseUrl`. */
+  allocateVia(baseUrl: string, node: string, containerId: string): Promise<AllocationAnswer>;
   /** DELETE /v1/nodes/:node/allocations/:containerId; the HTTP status. */
   release(node: string, containerId: string): Promise<number>;
   /** Calls the simulator answered, by action and outcome. */
@@ -67,17 +72,19 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       seed: testSeed({ instances: o.nodes, podCidr: '10.1.0.0/16' }),
       ...(o.simRateLimits === 'default' ? { rateLimits: undefined } : { rateLimits: false }),
     });
+    const ipamdArgv = [
+      ...['--clusterid', 'cls-test', '--region', TEST_REGION, '--listen', '127.0.0.1:0'],
+      ...['--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', prefix],
+      ...['--cloud-endpoint', `http://127.0.0.1:${sim.port}`],
+    ];
+    const ipamdEnv = {
+      ENI_IPAM_AUTH_SECRET: secret,
+      TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
+    };
     const loaded = loadConfig({
-      argv: [
-        ...['--clusterid', 'cls-test', '--region', TEST_REGION, '--replica-id', 'bench-a', '--listen', '127.0.0.1:0'],
-        ...['--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', prefix],
-        ...['--cloud-endpoint', `http://127.0.0.1:${sim.port}`, '--log-level', 'warn'],
-      ],
-      env: {
-        ENI_IPAM_AUTH_SECRET: secret,
-        TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
-        TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
-      },
+      argv: [...ipamdArgv, '--replica-id', 'bench-a', '--log-level', 'warn'],
+      env: ipamdEnv,
       hostname: 'bench',
     });
     if (loaded.kind !== 'config') throw new Error(`ipamd configuration rejected: ${JSON.stringify(loaded)}`);
@@ -106,30 +113,34 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
     );
     const s = sim;
     const auth = (node: string) => ({ authorization: `Bearer ${nodeToken(secret, node)}` });
+    const allocateVia = async (baseUrl: string, node: string, containerId: string): Promise<AllocationAnswer> => {
+      const res = await fetch(`${baseUrl}/v1/nodes/${node}/allocations`, {
+        method: 'POST',
+        headers: { ...auth(node), 'content-type': 'application/json' },
+        body: JSON.stringify({
+          pod: { namespace: 'bench', name: containerId, uid: `uid-${containerId}` },
+          containerId,
+          mode: 'shared',
+        }),
+      });
+      const body = (await res.json().catch(() => ({}))) as { ip?: string; code?: string; message?: string };
+      return {
+        status: res.status,
+        ...(body.code ? { code: body.code } : {}),
+        ...(body.message ? { message: body.message } : {}),
+        ...(body.ip ? { ip: body.ip } : {}),
+      };
+    };
     return {
       etcd,
       sim: s,
       replica: r,
       prefix,
+      ipamdArgv,
+      ipamdEnv,
       freeIps,
-      allocate: async (node, containerId) => {
-        const res = await fetch(`${r.url}/v1/nodes/${node}/allocations`, {
-          method: 'POST',
-          headers: { ...auth(node), 'content-type': 'application/json' },
-          body: JSON.stringify({
-            pod: { namespace: 'bench', name: containerId, uid: `uid-${containerId}` },
-            containerId,
-            mode: 'shared',
-          }),
-        });
-        const body = (await res.json()) as { ip?: string; code?: string; message?: string };
-        return {
-          status: res.status,
-          ...(body.code ? { code: body.code } : {}),
-          ...(body.message ? { message: body.message } : {}),
-          ...(body.ip ? { ip: body.ip } : {}),
-        };
-      },
+      allocate: (node, containerId) => allocateVia(r.url, node, containerId),
+      allocateVia,
       release: async (node, containerId) => {
         const res = await fetch(`${r.url}/v1/nodes/${node}/allocations/${containerId}`, {
           method: 'DELETE',
