@@ -7,10 +7,12 @@ import allocThroughput from './1-alloc-throughput.js';
 import allocLatency from './2-alloc-latency.js';
 import cloudCalls from './5-cloud-calls.js';
 import failover from './6-failover.js';
+import cniAdd from './9-cni-add.js';
 
 export const items: readonly BenchItem[] = [
   allocThroughput, // 1
   allocLatency, // 2
   cloudCalls, // 5
   failover, // 6
+  cniAdd, // 9
 ];
