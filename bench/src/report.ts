@@ -58,7 +58,7 @@ export const buildLatest = (machine: MachineFacts, outcomes: readonly ItemOutcom
 const fmt = (x: number | null | undefined): string => {
   if (x === null || x === undefined || !Number.isFinite(x)) return '-';
   const a = Math.abs(x);
-  if (a >= 1000) return String(Math.round(x));
+  if (a >= 100) return String(Math.round(x));
   if (a >= 10) return x.toFixed(1);
   return x.toFixed(3).replace(/\.?0+$/, '') || '0';
 };

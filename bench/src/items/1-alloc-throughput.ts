@@ -4,7 +4,7 @@
  * it is answered) vs raw etcd put throughput at the same concurrency. Target ratio >= 1.0: group
  * commit packs concurrent allocations of different nodes into one etcd transaction.
  */
-import { median, ratioOf, round } from '../stats.js';
+import { judge, median, ratioOf, round } from '../stats.js';
 import { allocationRound, allocTasks } from '../support/alloc-rounds.js';
 import { startIpamdCluster } from '../support/ipamd-cluster.js';
 import { RAW_VALUE_BYTES, rawEtcd } from '../support/raw-etcd.js';
@@ -49,7 +49,7 @@ const item: BenchItem = {
           baselineLabel: `raw etcd put (${RAW_VALUE_BYTES} B values), ${concurrency} concurrent`,
           ratio,
           target: 'ratio >= 1.0',
-          pass: ratio === null ? null : ratio >= 1.0,
+          pass: judge(ratio, '>=', 1),
           details: {
             nodes,
             allocationsPerRound: total,

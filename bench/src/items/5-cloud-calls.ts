@@ -28,24 +28,31 @@ const throttled = (s: Stats) =>
     0,
   );
 
-/** Answers other than 200, by code; `PoolExhausted` is retried, anything else surfaces to the pod. */
+/** Codes that mean the cloud's rate limits reached the pod (the adapter's budget should absorb them). */
+const THROTTLING = /LimitExceeded|Throttl|RateLimit|CloudRetryable/i;
+
+/** Answers other than 200, by code. */
 class Answers {
   readonly byCode: Record<string, number> = {};
   note(code: string) {
     this.byCode[code] = (this.byCode[code] ?? 0) + 1;
   }
-  surfaced(): Record<string, number> {
-    return Object.fromEntries(Object.entries(this.byCode).filter(([c]) => c !== 'PoolExhausted'));
+  throttling(): number {
+    return Object.entries(this.byCode).reduce((n, [c, k]) => n + (THROTTLING.test(c) ? k : 0), 0);
   }
 }
 
-/** Allocates until answered 200, retrying PoolExhausted after `retryMs`. */
+/**
+ * Allocates until answered 200. Every 503 is "try again later" and is retried after `retryMs`,
+ * as the node agent does (PoolExhausted while the pool grows; NotLeader if the lease lapsed on
+ * an overloaded machine); each is counted by code. Anything else fails the item.
+ */
 const startPod = async (c: IpamdCluster, node: string, containerId: string, answers: Answers, retryMs: number) => {
   for (let attempt = 0; attempt < 600; attempt++) {
     const a = await c.allocate(node, containerId);
     if (a.status === 200) return;
     answers.note(a.code ?? `HTTP${a.status}`);
-    if (a.code !== 'PoolExhausted') throw new Error(`pod ${containerId}: ${a.status} ${a.code} ${a.message}`);
+    if (a.status !== 503) throw new Error(`pod ${containerId}: ${a.status} ${a.code} ${a.message}`);
     await sleep(retryMs);
   }
   throw new Error(`pod ${containerId}: no IP after 600 attempts`);
@@ -69,7 +76,7 @@ const item: BenchItem = {
     const c = await startIpamdCluster({ nodes, preBind, simRateLimits: 'default', log: ctx.log });
     try {
       // steady churn: each worker owns some nodes; each node first gets `maxLivePerNode` pods
-      // (the pool grows to pods + min once, not counted), then every new pod stops the node's
+      // (the pool grows to pods + 1 + min once, not counted), then every new pod stops the node's
       // oldest (a rolling deployment's pattern); at the end all pods stop
       const answers = new Answers();
       const owned = Array.from({ length: workers }, (_, w) =>
@@ -78,12 +85,14 @@ const item: BenchItem = {
       const live = new Map<number, string[]>(Array.from({ length: nodes }, (_, i) => [i, []]));
       await Promise.all(
         owned.map(async (mine) => {
-          for (let k = 0; k < maxLivePerNode; k++)
+          // one more than steady state: a churn step starts the new pod before stopping the old
+          for (let k = 0; k <= maxLivePerNode; k++)
             for (const i of mine) {
               const id = `pre-${i}-${k}`;
               await startPod(c, nodeName(i), id, answers, 100);
               live.get(i)?.push(id);
             }
+          for (const i of mine) await stopPod(c, nodeName(i), live.get(i)?.shift() as string);
         }),
       );
       await sleep(3_000); // the reconciler tops the pools up to pods + min
@@ -113,7 +122,7 @@ const item: BenchItem = {
       const churnCalls = diff(await c.simStats(), before);
       const calls = totalCalls(churnCalls);
       const perPod = round(calls / started, 4);
-      ctx.log(`churn: ${started} starts, ${stopped} stops, ${calls} cloud calls`);
+      ctx.log(`churn: ${started} starts, ${stopped} stops, ${calls} cloud calls: ${JSON.stringify(churnCalls)}`);
 
       // burst: `burstPods` pods at once across all nodes, well beyond the warm pools
       const burstAnswers = new Answers();
@@ -132,10 +141,7 @@ const item: BenchItem = {
       );
       const burstSeconds = (performance.now() - t0) / 1000;
       const burstCalls = diff(await c.simStats(), beforeBurst);
-      const surfaced = burstAnswers.surfaced();
-      const throttlingToPods = Object.entries(surfaced)
-        .filter(([code]) => /Throttl|LimitExceeded|RateLimit/i.test(code))
-        .reduce((n, [, k]) => n + k, 0);
+      const throttlingToPods = burstAnswers.throttling();
       ctx.log(
         `burst: ${burstPods} pods in ${burstSeconds.toFixed(1)} s; answers ${JSON.stringify(burstAnswers.byCode)}`,
       );
@@ -156,7 +162,8 @@ const item: BenchItem = {
             podStops: stopped,
             cloudCalls: calls,
             callsByAction: churnCalls,
-            retriedPoolExhausted: answers.byCode.PoolExhausted ?? 0,
+            podsLivePerNode: maxLivePerNode,
+            answersOtherThan200: answers.byCode,
             preBind,
           },
         },
@@ -169,13 +176,12 @@ const item: BenchItem = {
           baselineLabel: 'none (the target is zero)',
           ratio: null,
           target: '0 with the default rate budget',
-          pass: throttlingToPods === 0 && Object.keys(surfaced).length === 0,
+          pass: throttlingToPods === 0,
           details: {
             pods: burstPods,
             podsPerNode: perNode,
             seconds: round(burstSeconds, 1),
             answersOtherThan200: burstAnswers.byCode,
-            surfacedToPods: surfaced,
             cloudCalls: totalCalls(burstCalls),
             cloudThrottledAnswers: throttled(burstCalls),
             callsByAction: burstCalls,
