@@ -6,7 +6,6 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './args.js';
-import { items } from './items/index.js';
 import { formatComparison, formatTable } from './report.js';
 import { runBench } from './runner.js';
 
@@ -18,6 +17,8 @@ const main = async (): Promise<number> => {
     process.stderr.write(`bench: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
+  // the items (and the packages they load) only once the arguments are known to be good
+  const { items } = await import('./items/index.js');
   if (args.help) {
     process.stdout.write(`${USAGE}\n\nitems:\n${items.map((i) => `  ${i.id}  ${i.title}`).join('\n')}\n`);
     return 0;
