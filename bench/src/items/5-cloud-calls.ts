@@ -8,7 +8,7 @@
  */
 import { round } from '../stats.js';
 import { type IpamdCluster, nodeName, startIpamdCluster } from '../support/ipamd-cluster.js';
-import { sleep } from '../support/wait.js';
+import { sleep, waitUntil } from '../support/wait.js';
 import type { BenchItem } from '../types.js';
 
 type Stats = Record<string, Record<string, number>>;
@@ -95,7 +95,15 @@ const item: BenchItem = {
           for (const i of mine) await stopPod(c, nodeName(i), live.get(i)?.shift() as string);
         }),
       );
-      await sleep(3_000); // the reconciler tops the pools up to pods + min
+      // the reconciler tops each pool up to the peak pods + min (min + 1 free with one pod fewer)
+      await waitUntil(
+        () => Array.from({ length: nodes }, (_, i) => c.freeIps(nodeName(i)) >= preBind.min + 1).every(Boolean),
+        {
+          timeoutMs: 300_000,
+          what: 'pools topped up',
+        },
+      );
+      await sleep(1_000);
       const before = await c.simStats();
       let started = 0;
       let stopped = 0;
