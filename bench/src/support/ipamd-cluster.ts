@@ -89,7 +89,13 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
     });
     if (loaded.kind !== 'config') throw new Error(`ipamd configuration rejected: ${JSON.stringify(loaded)}`);
     replica = await startReplica(loaded.config, await loadSecrets(loaded.config), {
-      logger: createLogger({ level: 'warn', replicaId: 'bench-a', destination: process.stderr }),
+      // ipamd logs every PoolExhausted answer at error level: thousands of lines in a burst, which
+      // would cost the measured process CPU; BENCH_DEBUG=1 shows its warnings
+      logger: createLogger({
+        level: process.env.BENCH_DEBUG ? 'warn' : 'fatal',
+        replicaId: 'bench-a',
+        destination: process.stderr,
+      }),
       reconcileEveryMs: 500,
       vpc: { logger: createCloudLogger({ level: 'silent' }), ...o.vpc },
     });
