@@ -28,6 +28,9 @@ const throttled = (s: Stats) =>
     0,
   );
 
+/** How long a pod keeps retrying "try again later" before the item fails (kubelet would go on). */
+const POD_DEADLINE_MS = 300_000;
+
 /** Codes that mean the cloud's rate limits reached the pod (the adapter's budget should absorb them). */
 const THROTTLING = /LimitExceeded|Throttl|RateLimit|CloudRetryable/i;
 
@@ -48,14 +51,18 @@ class Answers {
  * an overloaded machine); each is counted by code. Anything else fails the item.
  */
 const startPod = async (c: IpamdCluster, node: string, containerId: string, answers: Answers, retryMs: number) => {
-  for (let attempt = 0; attempt < 600; attempt++) {
+  const deadline = performance.now() + POD_DEADLINE_MS;
+  for (let attempt = 1; ; attempt++) {
     const a = await c.allocate(node, containerId);
     if (a.status === 200) return;
     answers.note(a.code ?? `HTTP${a.status}`);
     if (a.status !== 503) throw new Error(`pod ${containerId}: ${a.status} ${a.code} ${a.message}`);
+    if (performance.now() > deadline)
+      throw new Error(
+        `pod ${containerId}: no IP within ${POD_DEADLINE_MS / 1000} s (${attempt} attempts, last ${a.code})`,
+      );
     await sleep(retryMs);
   }
-  throw new Error(`pod ${containerId}: no IP after 600 attempts`);
 };
 
 const stopPod = async (c: IpamdCluster, node: string, containerId: string) => {
