@@ -82,34 +82,31 @@ const item: BenchItem = {
     const preBind = { min: 5, max: 10 };
     const c = await startIpamdCluster({ nodes, preBind, simRateLimits: 'default', log: ctx.log });
     try {
-      // steady churn: each worker owns some nodes; each node first gets `maxLivePerNode` pods
-      // (the pool grows to pods + 1 + min once, not counted), then every new pod stops the node's
-      // oldest (a rolling deployment's pattern); at the end all pods stop
+      // steady churn: each worker owns some nodes; every new pod stops the node's oldest (a
+      // rolling deployment's pattern); at the end all pods stop
       const answers = new Answers();
       const owned = Array.from({ length: workers }, (_, w) =>
         Array.from({ length: nodes }, (_, i) => i).filter((i) => i % workers === w),
       );
       const live = new Map<number, string[]>(Array.from({ length: nodes }, (_, i) => [i, []]));
+      // one pod more than steady state (a churn step starts the new pod before it stops the old
+      // one); once the reconciler has topped every pool up to those pods + min, one pod per node
+      // stops, and the pools are where steady churn keeps them: no cloud call is due any more
       await Promise.all(
         owned.map(async (mine) => {
-          // one more than steady state: a churn step starts the new pod before stopping the old
           for (let k = 0; k <= maxLivePerNode; k++)
             for (const i of mine) {
               const id = `pre-${i}-${k}`;
               await startPod(c, nodeName(i), id, answers, 100);
               live.get(i)?.push(id);
             }
-          for (const i of mine) await stopPod(c, nodeName(i), live.get(i)?.shift() as string);
         }),
       );
-      // the reconciler tops each pool up to the peak pods + min (min + 1 free with one pod fewer)
       await waitUntil(
-        () => Array.from({ length: nodes }, (_, i) => c.freeIps(nodeName(i)) >= preBind.min + 1).every(Boolean),
-        {
-          timeoutMs: 300_000,
-          what: 'pools topped up',
-        },
+        () => Array.from({ length: nodes }, (_, i) => c.freeIps(nodeName(i)) >= preBind.min).every(Boolean),
+        { timeoutMs: 300_000, what: 'pools topped up' },
       );
+      for (let i = 0; i < nodes; i++) await stopPod(c, nodeName(i), live.get(i)?.shift() as string);
       await sleep(1_000);
       const before = await c.simStats();
       let started = 0;
