@@ -23,6 +23,7 @@ import {
   toStreamAppend,
   type Writer,
 } from '@eni-ipam/core';
+import { KeyedLock } from './keyed-lock.js';
 import type { ProjectionHost } from './projection-host.js';
 
 /** A command as callers give it: everything but the meta, which the service adds. */
@@ -63,11 +64,16 @@ export interface CommandResult {
  * and decides again (bounded). The command id stays the same across those attempts, so the
  * event ids (`${id}:k`) of an append that did land are recognised by the store.
  * A decision touching a node and a subnet stream is appended in one transaction.
+ * Commands of one node run one at a time on this replica: two of them would decide on the same
+ * node version and all but one would conflict and decide again (under a burst of pods on one
+ * node, up to `maxRetries` wasted etcd round trips each, then a 503). Group commit cannot put two
+ * appends of one stream in one transaction anyway, so this costs no batching.
  */
 export class CommandService {
   private readonly maxRetries: number;
   private readonly newId: () => string;
   private readonly waitMs: number;
+  private readonly nodeLock = new KeyedLock();
 
   constructor(private readonly o: CommandServiceOptions) {
     this.maxRetries = o.maxRetries ?? 8;
@@ -77,12 +83,14 @@ export class CommandService {
 
   /** A node command or a cross-stream (node + subnet) command. */
   node(input: NodeOrCrossInput, cause?: CommandMeta['cause']): Promise<CommandResult> {
-    return this.run(cause, (meta) => {
-      const cmd = { ...input, ...meta } as NodeCommand | CrossCommand;
-      const p = this.o.host.projection;
-      const node = p.nodes[cmd.node] ?? initialNodeState();
-      return crossToAppends(decideCross(cmd, node, p.subnets), cmd, node, p.subnets);
-    });
+    return this.nodeLock.run(input.node, () =>
+      this.run(cause, (meta) => {
+        const cmd = { ...input, ...meta } as NodeCommand | CrossCommand;
+        const p = this.o.host.projection;
+        const node = p.nodes[cmd.node] ?? initialNodeState();
+        return crossToAppends(decideCross(cmd, node, p.subnets), cmd, node, p.subnets);
+      }),
+    );
   }
 
   subnet(input: SubnetInput, cause?: CommandMeta['cause']): Promise<CommandResult> {

@@ -1,4 +1,5 @@
 export * from './agent-process.js';
+export * from './cni-bench.js';
 export * from './cni-harness.js';
 export * from './cni-tools.js';
 export * from './fake-ipamd.js';

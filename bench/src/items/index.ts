@@ -1,0 +1,18 @@
+/**
+ * The bench items, in the order they run. Adding one is one import and one entry below; each
+ * item is `bench/src/items/<id>.ts` with `export default` a BenchItem (bench/src/types.ts).
+ */
+import type { BenchItem } from '../types.js';
+import allocThroughput from './1-alloc-throughput.js';
+import allocLatency from './2-alloc-latency.js';
+import cloudCalls from './5-cloud-calls.js';
+import failover from './6-failover.js';
+import cniAdd from './9-cni-add.js';
+
+export const items: readonly BenchItem[] = [
+  allocThroughput, // 1
+  allocLatency, // 2
+  cloudCalls, // 5
+  failover, // 6
+  cniAdd, // 9
+];

@@ -1,0 +1,172 @@
+/**
+ * A real single-replica ipamd for bench items: Debian etcd (startEtcd), the VPC simulator over
+ * HTTP through the real SDK adapter, `startReplica` in process, the cluster configured and
+ * `nodes` nodes registered, and the warm pools filled before anything is timed.
+ */
+import { randomBytes } from 'node:crypto';
+import { createCloudLogger, type VpcSimulator } from '@eni-ipam/cloud';
+import { startTestSimulator, TEST_CREDENTIALS, TEST_REGION, testSeed } from '@eni-ipam/cloud/testing';
+import type { ClusterConfig } from '@eni-ipam/core';
+import {
+  createLogger,
+  loadConfig,
+  loadSecrets,
+  nodeToken,
+  type Replica,
+  type ReplicaOptions,
+  startReplica,
+} from '@eni-ipam/ipamd';
+import { setUpCluster, testConfig } from '@eni-ipam/ipamd/testing';
+import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
+import { waitUntil } from './wait.js';
+
+export interface IpamdClusterOptions {
+  nodes: number;
+  preBind: { min: number; max: number };
+  /** Simulator rate limits: false = none (default), 'default' = the simulator's default limits. */
+  simRateLimits?: false | 'default';
+  /** Adapter tuning; default: the replica's defaults (the production rate budget). */
+  vpc?: ReplicaOptions['vpc'];
+  config?: Partial<ClusterConfig>;
+  log(message: string): void;
+}
+
+export interface AllocationAnswer {
+  status: number;
+  code?: string;
+  message?: string;
+  ip?: string;
+}
+
+export interface IpamdCluster {
+  etcd: EtcdCluster;
+  sim: VpcSimulator;
+  replica: Replica;
+  prefix: string;
+  /** The command line and environment of the replica, for `bin/ipamd.mjs` replicas of the same cluster. */
+  ipamdArgv: readonly string[];
+  ipamdEnv: Readonly<Record<string, string>>;
+  /** POST /v1/nodes/:node/allocations with the node's token. */
+  allocate(node: string, containerId: string): Promise<AllocationAnswer>;
+  /** The same through another replica (e.g. a `bin/ipamd.mjs` process) at `baseUrl`. */
+  allocateVia(baseUrl: string, node: string, containerId: string): Promise<AllocationAnswer>;
+  /** DELETE /v1/nodes/:node/allocations/:containerId; the HTTP status. */
+  release(node: string, containerId: string): Promise<number>;
+  /** Calls the simulator answered, by action and outcome. */
+  simStats(): Promise<Record<string, Record<string, number>>>;
+  /** IPs bound to the node's ENIs and not allocated to a pod. */
+  freeIps(node: string): number;
+  stop(): Promise<void>;
+}
+
+export const nodeName = (i: number) => `node-${i}`;
+
+export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCluster> => {
+  const secret = randomBytes(24).toString('hex');
+  const prefix = `/eni-ipam/bench-${randomBytes(4).toString('hex')}`;
+  const etcd = await startEtcd();
+  let sim: VpcSimulator | undefined;
+  let replica: Replica | undefined;
+  try {
+    sim = await startTestSimulator({
+      seed: testSeed({ instances: o.nodes, podCidr: '10.1.0.0/16' }),
+      ...(o.simRateLimits === 'default' ? { rateLimits: undefined } : { rateLimits: false }),
+    });
+    const ipamdArgv = [
+      ...['--clusterid', 'cls-test', '--region', TEST_REGION, '--listen', '127.0.0.1:0'],
+      ...['--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', prefix],
+      ...['--cloud-endpoint', `http://127.0.0.1:${sim.port}`],
+    ];
+    const ipamdEnv = {
+      ENI_IPAM_AUTH_SECRET: secret,
+      TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
+    };
+    const loaded = loadConfig({
+      argv: [...ipamdArgv, '--replica-id', 'bench-a', '--log-level', 'warn'],
+      env: ipamdEnv,
+      hostname: 'bench',
+    });
+    if (loaded.kind !== 'config') throw new Error(`ipamd configuration rejected: ${JSON.stringify(loaded)}`);
+    replica = await startReplica(loaded.config, await loadSecrets(loaded.config), {
+      // ipamd logs every PoolExhausted answer at error level: thousands of lines in a burst, which
+      // would cost the measured process CPU; BENCH_DEBUG=1 shows its warnings
+      logger: createLogger({
+        level: process.env.BENCH_DEBUG ? 'warn' : 'fatal',
+        replicaId: 'bench-a',
+        destination: process.stderr,
+      }),
+      reconcileEveryMs: 500,
+      vpc: { logger: createCloudLogger({ level: 'silent' }), ...o.vpc },
+    });
+    const r = replica;
+    await waitUntil(() => r.leading(), { timeoutMs: 60_000, what: 'the replica elected' });
+    await setUpCluster(r.core, r.vpc, o.nodes, testConfig({ preBind: o.preBind, ...o.config }));
+    const freeIps = (node: string) => {
+      const s = r.core.host.node(node);
+      const used = new Set(Object.values(s.allocations).map((a) => a.ip));
+      return Object.values(s.enis)
+        .flatMap((e) => Object.values(e.ips))
+        .filter((ip) => ip.status === 'bound' && !used.has(ip.ip)).length;
+    };
+    o.log(`warming ${o.nodes} node pools to ${o.preBind.min} free IPs each ...`);
+    await waitUntil(
+      () => Array.from({ length: o.nodes }, (_, i) => freeIps(nodeName(i))).every((n) => n >= o.preBind.min),
+      {
+        timeoutMs: 300_000,
+        what: 'warm pools',
+      },
+    );
+    const s = sim;
+    const auth = (node: string) => ({ authorization: `Bearer ${nodeToken(secret, node)}` });
+    const allocateVia = async (baseUrl: string, node: string, containerId: string): Promise<AllocationAnswer> => {
+      const res = await fetch(`${baseUrl}/v1/nodes/${node}/allocations`, {
+        method: 'POST',
+        headers: { ...auth(node), 'content-type': 'application/json' },
+        body: JSON.stringify({
+          pod: { namespace: 'bench', name: containerId, uid: `uid-${containerId}` },
+          containerId,
+          mode: 'shared',
+        }),
+      });
+      const body = (await res.json().catch(() => ({}))) as { ip?: string; code?: string; message?: string };
+      return {
+        status: res.status,
+        ...(body.code ? { code: body.code } : {}),
+        ...(body.message ? { message: body.message } : {}),
+        ...(body.ip ? { ip: body.ip } : {}),
+      };
+    };
+    return {
+      etcd,
+      sim: s,
+      replica: r,
+      prefix,
+      ipamdArgv,
+      ipamdEnv,
+      freeIps,
+      allocate: (node, containerId) => allocateVia(r.url, node, containerId),
+      allocateVia,
+      release: async (node, containerId) => {
+        const res = await fetch(`${r.url}/v1/nodes/${node}/allocations/${containerId}`, {
+          method: 'DELETE',
+          headers: auth(node),
+        });
+        await res.arrayBuffer();
+        return res.status;
+      },
+      simStats: async () =>
+        (await (await fetch(`http://127.0.0.1:${s.port}/_sim/stats`)).json()) as Record<string, Record<string, number>>,
+      stop: async () => {
+        await r.stop().catch(() => undefined);
+        await s.stop().catch(() => undefined);
+        await etcd.cleanup();
+      },
+    };
+  } catch (e) {
+    await replica?.stop().catch(() => undefined);
+    await sim?.stop().catch(() => undefined);
+    await etcd.cleanup();
+    throw e;
+  }
+};
