@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Cleanups, type Cluster, startCluster } from './cluster.js';
 import { busiestAddress, crossCheck, ipamctl } from './finale.js';
 import { KubeletSim } from './kubelet.js';
-import { parseDemoArgs, USAGE, UsageError } from './options.js';
+import { type DemoOptions, parseDemoArgs, USAGE, UsageError } from './options.js';
 import { StatusBoard } from './status.js';
 import { runWorkload } from './workload.js';
 
@@ -57,6 +57,22 @@ const main = async (): Promise<number> => {
   }
   log(`demo: cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  try {
+    return await demo(opts, cluster, cleanups, t0, () => stopping !== undefined);
+  } catch (e) {
+    log(`demo: failed: ${(e as Error).stack ?? e}`);
+    await cleanups.run(log);
+    return 1;
+  }
+};
+
+const demo = async (
+  opts: DemoOptions,
+  cluster: Cluster,
+  cleanups: Cleanups,
+  t0: number,
+  stopping: () => boolean,
+): Promise<number> => {
   const kubelet = new KubeletSim(cluster.kube, cluster.agents, cluster.nodes);
   cleanups.add('the kubelet simulation', () => kubelet.stop());
   const board = new StatusBoard(cluster, kubelet);
@@ -98,7 +114,7 @@ const main = async (): Promise<number> => {
   const ok = checks.every((c) => c.ok);
   log(`demo: ${ok ? 'every check passed' : 'a check FAILED'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
-  if (opts.keep && !stopping) {
+  if (opts.keep && !stopping()) {
     const ctl = `npm run ipamctl -- ${cluster.ipamctlArgs.join(' ')}`;
     log('\n== --keep: the cluster stays up until Ctrl-C');
     log(`  ipamctl:   ${ctl} status`);
