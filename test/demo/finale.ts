@@ -30,13 +30,17 @@ export const ipamctl = (repoRoot: string, cluster: Cluster, args: string[]): Pro
     child.on('exit', (code) => resolve({ argv, code: code ?? 1, out }));
   });
 
-/** The address held by the most pods one after another (at least two), if any. */
+/**
+ * The address held in turn by the most different pods (at least two holdings), if any: the
+ * history then shows it passing from pod to pod, not one StatefulSet pod getting it back.
+ */
 export const busiestAddress = (kubelet: KubeletSim): { ip: string; pods: string[] } | undefined => {
-  let best: { ip: string; pods: string[] } | undefined;
+  let best: { ip: string; pods: string[]; score: number } | undefined;
   for (const [ip, pods] of kubelet.holders) {
-    if (pods.length >= 2 && (!best || pods.length > best.pods.length)) best = { ip, pods };
+    const score = new Set(pods).size * 1000 + pods.length;
+    if (pods.length >= 2 && (!best || score > best.score)) best = { ip, pods, score };
   }
-  return best;
+  return best && { ip: best.ip, pods: best.pods };
 };
 
 interface NodeDetail {
