@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '@eni-ipam/cloud';
 import { type Clock, decodeEvent } from '@eni-ipam/core';
 import { createEtcdClient, EtcdEventStore, LeaderElection } from '@eni-ipam/store';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApiServer, listen } from '../api/server.js';
@@ -13,6 +14,7 @@ import { createLogger } from '../observability/logger.js';
 import { IpamdMetrics } from '../observability/metrics.js';
 import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from '../service/ipamd-core.js';
 import { vpcOptionsOf } from './cloud-options.js';
+import { KubeRunner, type KubeRunnerOptions, withPodEvents } from './kube-runner.js';
 import { Leadership } from './leadership.js';
 
 export interface ReplicaOptions {
@@ -31,7 +33,21 @@ export interface ReplicaOptions {
    * not by an event). Default 5000 ms.
    */
   reconcileEveryMs?: number;
+  /**
+   * The Kubernetes side: a KubeConfig (default: built from `config.kube`; none there: no
+   * Kubernetes side) and the informers' tuning.
+   */
+  kube?: { kubeConfig?: KubeConfig; sync?: KubeRunnerOptions['sync'] };
 }
+
+/** The KubeConfig `config.kube` asks for, or undefined (no Kubernetes side). */
+export const kubeConfigOf = (config: IpamdConfig): KubeConfig | undefined => {
+  if (!config.kube) return undefined;
+  const kc = new KubeConfig();
+  if ('kubeconfig' in config.kube) kc.loadFromFile(config.kube.kubeconfig);
+  else kc.loadFromCluster();
+  return kc;
+};
 
 export interface Replica {
   readonly replicaId: string;
@@ -40,6 +56,8 @@ export interface Replica {
   readonly core: IpamdCore;
   readonly vpc: TencentVpcApi;
   readonly app: FastifyInstance;
+  /** The Kubernetes side; undefined when not configured. Its informers run while this replica leads. */
+  readonly kube: KubeRunner | undefined;
   leading(): boolean;
   /** Graceful: stops the leader-only work, resigns, closes the server, the projections and etcd. */
   stop(): Promise<void>;
@@ -66,6 +84,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   const replicaId = config.replicaId;
   const logger = o.logger ?? createLogger({ level: config.logLevel, replicaId });
   const metrics = o.metrics ?? new IpamdMetrics();
+  const kubeConfig = o.kube?.kubeConfig ?? kubeConfigOf(config);
   const tls = await etcdTls(config.etcd.tls);
   const client = createEtcdClient({
     endpoints: config.etcd.endpoints,
@@ -78,6 +97,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   const store = new EtcdEventStore({ client, prefix, decode: decodeEvent });
   const vpc = createTencentVpcApi({ ...vpcOptionsOf(config, secrets), ...o.vpc });
   let election: LeaderElection | undefined;
+  let kube: KubeRunner | undefined;
   const core = createIpamdCore({
     store,
     vpc,
@@ -96,10 +116,31 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
       ...o.core?.reconciler,
     },
+    service: { claimPolicyOf: (_node, pod) => kube?.pods.claimPolicyOf(pod) },
   });
+  if (kubeConfig) {
+    kube = new KubeRunner({
+      kubeConfig,
+      host: core.host,
+      commands: core.commands,
+      vpc,
+      flags: {
+        preBind: config.pool.preBind,
+        releaseIntervalMs: config.pool.releaseIntervalMs,
+        claimExpiryMs: config.claimExpiryMs,
+        poolPolicy: config.pool.policy,
+      },
+      replicaId,
+      logger,
+      ...(o.kube?.sync ? { sync: o.kube.sync } : {}),
+    });
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'Kubernetes side on: informers run on the leader');
+  } else {
+    logger.info('no Kubernetes side: neither --kubeconfig (env KUBECONFIG) nor an in-cluster config');
+  }
   let leadership: Leadership | undefined;
   const app = buildApiServer({
-    service: core.service,
+    service: withPodEvents(core.service, () => kube),
     authenticator: new HmacAuthenticator({ clusterSecret: secrets.clusterSecret, adminToken: secrets.adminToken }),
     metrics,
     logger,
@@ -142,10 +183,18 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     onElected: async () => {
       core.executor.start();
       core.reconciler.start();
-      return async () => {
+      const stopWork = async () => {
+        await kube?.stop();
         await core.reconciler.stop();
         await core.executor.stop();
       };
+      try {
+        await kube?.start();
+      } catch (e) {
+        await stopWork();
+        throw e;
+      }
+      return stopWork;
     },
   });
   leadership.start();
@@ -169,6 +218,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     core,
     vpc,
     app,
+    kube,
     leading: () => leadership?.leading ?? false,
     stop: () => shutdown(true),
     crash: () => shutdown(false),
