@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,37 @@ it('registers a Kubernetes Node, publishes its resources and allocates for a pod
     },
     { timeoutMs: 30_000, what: 'eni-ip published on the Node' },
   );
+
+  // every metric of METRICS.md is exported; those this run exercises have samples
+  const release = await fetch(`${url}/v1/nodes/${NODE}/allocations/ctr-web-a`, { method: 'DELETE', headers: auth });
+  expect(release.status).toBe(204);
+  const ack = await fetch(`${url}/v1/nodes/${NODE}/acks`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ revision: state.revision }),
+  });
+  expect(ack.status).toBe(204);
+  const documented = [
+    ...readFileSync(fileURLToPath(new URL('../packages/ipamd/METRICS.md', import.meta.url)), 'utf8').matchAll(
+      /^\| `(eni_ipam_[a-z_]+)`/gm,
+    ),
+  ].map((m) => m[1] as string);
+  expect(documented.length).toBeGreaterThan(15);
+  const text = await waitFor(
+    async () => {
+      const t = await (await fetch(`${url}/metrics`)).text();
+      return /^eni_ipam_log_lag_revisions \d/m.test(t) && /^eni_ipam_config_changes_total\{/m.test(t) ? t : undefined;
+    },
+    { timeoutMs: 30_000, what: 'metrics recorded' },
+  );
+  for (const name of documented) expect(text, name).toContain(`# HELP ${name} `);
+  const noSampleHere = new Set(['eni_ipam_append_conflicts_total']); // needs a racing writer
+  for (const name of documented.filter((n) => !noSampleHere.has(n))) {
+    expect(text, name).toMatch(new RegExp(`^${name}(_bucket|_count)?(\\{[^}]*\\})? [0-9.e+-]+$`, 'm'));
+  }
+  expect(text).toMatch(/^eni_ipam_pool_capacity\{node="node-kube-0",mode="shared"\} [1-9]/m);
+  expect(text).toMatch(/^eni_ipam_cloud_calls_total\{action="createEni",outcome="ok"\} [1-9]/m);
+  expect(text).toMatch(/^eni_ipam_events_appended_total\{stream_kind="node",type="NodeRegistered"\} 1$/m);
 
   proc.kill('SIGTERM');
   expect(await exited).toBe(0);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { IpamService } from '../api/service.js';
 import { type KubeSync, type KubeSyncOptions, startKubeSync } from '../kube/kube-sync.js';
 import type { ExtendedResources } from '../kube/node-status-publisher.js';
+import type { IpamdMetrics } from '../observability/metrics.js';
 import type { CommandService } from '../service/command-service.js';
 import {
   type FlagSettings,
@@ -22,6 +23,7 @@ export interface KubeRunnerOptions {
   flags: FlagSettings;
   replicaId: string;
   logger: Logger;
+  metrics?: IpamdMetrics;
   /** Tuning of the informers and the status publisher (tests). */
   sync?: Pick<KubeSyncOptions, 'resyncIntervalMs' | 'statusIntervalMs' | 'backoff'>;
 }
@@ -38,7 +40,7 @@ export interface KubeRunnerOptions {
  */
 export class KubeRunner {
   readonly pods: KubePodLifecycle;
-  private readonly nodes: KubeNodeLifecycle;
+  readonly nodes: KubeNodeLifecycle;
   private readonly config: KubeConfigSink;
   private sync: KubeSync | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -75,18 +77,33 @@ export class KubeRunner {
       instance: this.o.replicaId,
       logger: logger.child({ component: 'kube' }),
       ...this.o.sync,
+      onConfigOutcome: (outcome) => this.o.metrics?.configChanges.inc({ outcome }),
     });
     this.sync = sync;
     // a changed node stream may change what the node advertises; the publisher coalesces
     this.unsubscribe = this.o.host.onEvents((events) => {
       const touched = new Set<string>();
       for (const e of events) if (e.stream.startsWith('node/')) touched.add(e.stream.slice(5));
-      for (const n of touched) if (this.resourcesFor(n)) sync.nodeStatus.publish(n);
+      for (const n of touched) {
+        if (this.resourcesFor(n)) sync.nodeStatus.publish(n);
+        if (this.o.host.node(n).status === 'draining') this.removeDrained(n);
+      }
     });
     sync.ready.then(
       () => logger.info('Kubernetes sync: nodes, pods and the ConfigMap listed'),
       () => undefined,
     );
+  }
+
+  private removing = new Set<string>();
+  /** A deleted node that holds nothing any more is removed (one attempt at a time per node). */
+  private removeDrained(node: string): void {
+    if (this.removing.has(node)) return;
+    this.removing.add(node);
+    this.nodes
+      .removeIfDrained(node)
+      .catch((err: unknown) => this.o.logger.warn({ node, err }, 'removing a drained node failed; tried again'))
+      .finally(() => this.removing.delete(node));
   }
 
   async stop(): Promise<void> {

@@ -16,6 +16,7 @@ import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from '../servi
 import { vpcOptionsOf } from './cloud-options.js';
 import { KubeRunner, type KubeRunnerOptions, withPodEvents } from './kube-runner.js';
 import { Leadership } from './leadership.js';
+import { meteredStore, meteredVpc, recordProjectionMetrics } from './metrics-wiring.js';
 
 export interface ReplicaOptions {
   clock?: Clock;
@@ -33,6 +34,8 @@ export interface ReplicaOptions {
    * not by an event). Default 5000 ms.
    */
   reconcileEveryMs?: number;
+  /** The leader looks for expired static-IP claims this often. Default 10 000 ms. */
+  claimExpiryEveryMs?: number;
   /**
    * The Kubernetes side: a KubeConfig (default: built from `config.kube`; none there: no
    * Kubernetes side) and the informers' tuning.
@@ -98,16 +101,17 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   const vpc = createTencentVpcApi({ ...vpcOptionsOf(config, secrets), ...o.vpc });
   let election: LeaderElection | undefined;
   let kube: KubeRunner | undefined;
+  const meteredVpcApi = meteredVpc(vpc, metrics);
   const core = createIpamdCore({
-    store,
-    vpc,
+    store: meteredStore(store, metrics),
+    vpc: meteredVpcApi,
     clock: o.clock ?? systemClock,
     clusterId: config.clusterId,
     writer: { replica: replicaId, term: 0 }, // the term of each event is its fence's create revision
     fence: () => (election?.state === 'leader' ? election.fencingToken() : undefined),
     ...o.core,
     executor: {
-      vpcForPods: vpc.withPriority('pod'),
+      vpcForPods: meteredVpc(vpc.withPriority('pod'), metrics),
       onError: (intent, err) => logger.warn({ intent, err }, 'cloud call failed; the intent stays pending'),
       ...o.core?.executor,
     },
@@ -116,6 +120,10 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
       ...o.core?.reconciler,
     },
+    claimExpiry: {
+      tickEveryMs: o.claimExpiryEveryMs ?? 10_000,
+      onError: (subnetId, err) => logger.warn({ subnetId, err }, 'claim expiry failed; tried again at the next tick'),
+    },
     service: { claimPolicyOf: (_node, pod) => kube?.pods.claimPolicyOf(pod) },
   });
   if (kubeConfig) {
@@ -123,7 +131,8 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       kubeConfig,
       host: core.host,
       commands: core.commands,
-      vpc,
+      vpc: meteredVpcApi,
+      metrics,
       flags: {
         preBind: config.pool.preBind,
         releaseIntervalMs: config.pool.releaseIntervalMs,
@@ -172,6 +181,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     throw e;
   }
   logger.info('projections caught up');
+  const stopMetrics = recordProjectionMetrics(core.host, store, metrics);
   leadership = new Leadership({
     election,
     selfUrl,
@@ -183,8 +193,10 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     onElected: async () => {
       core.executor.start();
       core.reconciler.start();
+      core.claimExpiry.start();
       const stopWork = async () => {
         await kube?.stop();
+        await core.claimExpiry.stop();
         await core.reconciler.stop();
         await core.executor.stop();
       };
@@ -206,6 +218,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       await leadership?.stop();
       if (graceful) await election?.resign().catch((err: unknown) => logger.warn({ err }, 'resign failed'));
       await app.close().catch((err: unknown) => logger.warn({ err }, 'closing the API server failed'));
+      stopMetrics();
       await core.host.stop().catch(() => undefined);
       await closeEtcd();
       logger.info({ graceful }, 'replica stopped');

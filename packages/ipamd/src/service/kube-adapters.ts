@@ -1,4 +1,11 @@
-import { type ClaimPolicy, type ClusterConfig, defaultClusterConfig, type PodRef, type VpcApi } from '@eni-ipam/core';
+import {
+  type ClaimPolicy,
+  type ClusterConfig,
+  defaultClusterConfig,
+  IpamError,
+  type PodRef,
+  type VpcApi,
+} from '@eni-ipam/core';
 import type { Logger } from 'pino';
 import type { SubnetFacts } from '../config/configmap.js';
 import type { ConfigSink, NodeFacts, NodeLifecycle, PodInfo, PodLifecycle } from '../kube/ports.js';
@@ -28,29 +35,61 @@ export const configInForce = (host: ProjectionHost, flags: FlagSettings): Cluste
 /**
  * Nodes from Kubernetes -> node streams. A node appears: registered with its instance's ENI
  * limits from the VPC (nothing is asked of the VPC when it is already registered with the same
- * instance and zone). A node is deleted: it drains (the pool reconciler detaches and deletes its
- * ENIs; `NodeRemover` removes it once empty).
+ * instance and zone). A node is deleted: the machine is gone, so its pods' addresses are released
+ * (kept claims are retained) and it drains: the pool reconciler detaches and deletes its ENIs, and
+ * `removeIfDrained` removes it once it holds nothing.
  */
 export class KubeNodeLifecycle implements NodeLifecycle {
   constructor(private readonly d: KubeAdapterDeps) {}
 
   async nodeAppeared(name: string, facts: NodeFacts): Promise<void> {
     const s = this.d.host.node(name);
-    if (
-      (s.status === 'active' || s.status === 'draining') &&
-      s.instanceId === facts.instanceId &&
-      s.zone === facts.zone
-    )
-      return;
+    if (s.status === 'draining') {
+      // no way back from draining: registered again once removed (retried at the next resync)
+      throw new IpamError('NodeDraining', `node ${name} is still draining after its deletion; registered once empty`, {
+        node: name,
+      });
+    }
+    if (s.status === 'active' && s.instanceId === facts.instanceId && s.zone === facts.zone) return;
     await registerNode(this.d, { name, instanceId: facts.instanceId, zone: facts.zone });
     this.d.logger?.info({ node: name, ...facts }, 'node registered');
   }
 
   async nodeDeleted(name: string): Promise<void> {
     const s = this.d.host.node(name);
-    if (s.status !== 'active') return;
-    await this.d.commands.node({ type: 'DrainNode', node: name, reason: 'Kubernetes Node deleted' });
-    this.d.logger?.info({ node: name }, 'node deleted in Kubernetes: draining (its ENIs are detached and deleted)');
+    if (s.status !== 'active' && s.status !== 'draining') return;
+    if (s.status === 'active') {
+      await this.d.commands.node({ type: 'DrainNode', node: name, reason: 'Kubernetes Node deleted' });
+      this.d.logger?.info({ node: name }, 'node deleted in Kubernetes: draining (its ENIs are detached and deleted)');
+    }
+    const why = 'Kubernetes Node deleted';
+    const claimExpiryMs = this.d.host.projection.cluster.config?.claimExpiryMs ?? null;
+    for (const containerId of Object.keys(s.allocations)) {
+      await this.d.commands.node({ type: 'ReleaseIp', node: name, containerId, why, claimExpiryMs });
+    }
+    for (const containerId of Object.keys(s.assignments)) {
+      await this.d.commands.node({ type: 'ReturnEni', node: name, containerId, why });
+    }
+    await this.removeIfDrained(name);
+  }
+
+  /** Removes a draining node that holds nothing any more (no ENI, intent or pod). */
+  async removeIfDrained(name: string): Promise<boolean> {
+    const s = this.d.host.node(name);
+    if (s.status !== 'draining') return false;
+    const left =
+      Object.keys(s.enis).length +
+      Object.keys(s.intents).length +
+      Object.keys(s.allocations).length +
+      Object.keys(s.assignments).length;
+    if (left > 0) return false;
+    await this.d.commands.node({
+      type: 'RemoveNode',
+      node: name,
+      reason: 'drained after its Kubernetes Node was deleted',
+    });
+    this.d.logger?.info({ node: name }, 'node removed: drained');
+    return true;
   }
 }
 
@@ -72,9 +111,37 @@ export class KubePodLifecycle implements PodLifecycle {
   async podDeleted(pod: Pick<PodInfo, 'namespace' | 'name' | 'uid' | 'claimPolicy' | 'statefulSet'>): Promise<void> {
     const key = `${pod.namespace}/${pod.name}`;
     const known = this.pods.get(key);
-    // a newer pod with the same name (a StatefulSet pod recreated) keeps its entry
-    if (known && known.uid !== pod.uid) return;
-    this.pods.delete(key);
+    // a newer pod with the same name (a StatefulSet pod recreated): only what the old uid holds goes
+    const newer = known !== undefined && known.uid !== pod.uid;
+    if (!newer) this.pods.delete(key);
+    const mine = (ref: PodRef) =>
+      ref.namespace === pod.namespace && ref.name === pod.name && (ref.uid ? ref.uid === pod.uid : !newer);
+    const why = 'pod deleted in Kubernetes';
+    const { host, commands } = this.d;
+    const claimExpiryMs = host.projection.cluster.config?.claimExpiryMs ?? null;
+    // normally CNI DEL released it already; this covers a node that never sent it
+    for (const s of Object.values(host.projection.nodes)) {
+      if (s.status !== 'active' && s.status !== 'draining') continue;
+      for (const a of Object.values(s.allocations).filter((x) => mine(x.pod))) {
+        await commands.node({ type: 'ReleaseIp', node: s.node, containerId: a.containerId, why, claimExpiryMs });
+      }
+      for (const a of Object.values(s.assignments).filter((x) => mine(x.pod))) {
+        await commands.node({ type: 'ReturnEni', node: s.node, containerId: a.containerId, why });
+      }
+    }
+    if (newer || pod.claimPolicy !== 'Immediate') return;
+    // Immediate: a claim kept from an earlier policy goes with the pod
+    for (const sub of Object.values(host.projection.subnets)) {
+      const c = sub.claims[key];
+      if (c?.state === 'retained') {
+        await commands.subnet({
+          type: 'DeleteClaim',
+          subnetId: sub.subnetId,
+          pod: c.pod,
+          why: `${why}; claim policy Immediate`,
+        });
+      }
+    }
   }
 
   /** The claim policy for `pod` when it has a stable name (a StatefulSet pod), else undefined. */
