@@ -1,24 +1,15 @@
 /**
  * The embedded cluster of the demo: etcd (spawned, temp data dir on /dev/shm, random ports), the
  * VPC simulator (seeds/demo.json widened to the requested nodes, two zones), the fake
- * kube-apiserver with the nodes, three ipamd processes behind a loopback Service front, and one
- * node agent per node. Everything started is registered in `cleanups` and stopped in reverse.
+ * kube-apiserver with the Nodes and the TKE ConfigMap, three ipamd processes (`--kubeconfig` on
+ * it) behind a loopback Service front, and one node agent per node. Everything started is registered in `cleanups` and stopped in reverse.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCloudLogger, startVpcSimulator, type VpcSimulator } from '@eni-ipam/cloud';
-import { defaultClusterConfig } from '@eni-ipam/core';
-import {
-  applyClusterConfig,
-  createLogger,
-  loadConfig,
-  loadSecrets,
-  nodeToken,
-  registerNode,
-  startReplica,
-} from '@eni-ipam/ipamd';
+import { startVpcSimulator, type VpcSimulator } from '@eni-ipam/cloud';
+import { nodeToken } from '@eni-ipam/ipamd';
 import { type EtcdCluster, freePort, startEtcd } from '@eni-ipam/store/testing';
 import { type FakeApiServer, instanceIdFor, makeNode, startFakeApiServer, waitFor } from '../support/index.js';
 import { buildCniPlugin, type DemoNode, NodeAgents } from './node-agents.js';
@@ -111,7 +102,7 @@ export const startCluster = async (o: {
   const kube = await startFakeApiServer({ bookmarkIntervalMs: 1_000 });
   cleanups.add('the fake kube-apiserver', () => kube.close());
   const kubeconfigPath = join(workDir, 'kubeconfig.json');
-  await import('node:fs').then((fs) => fs.writeFileSync(kubeconfigPath, kube.kubeConfigText()));
+  writeFileSync(kubeconfigPath, kube.kubeConfigText(), { mode: 0o600 });
   for (const n of nodes) kube.create('nodes', makeNode(n.name, { zone: n.zone }));
   kube.create('configmaps', {
     metadata: { namespace: 'kube-system', name: 'tke-eni-ipamd' },
@@ -133,33 +124,6 @@ export const startCluster = async (o: {
     TENCENTCLOUD_SECRET_KEY: CREDENTIALS.secretKey,
   };
 
-  // Until ipamd reads Nodes and the ConfigMap from the apiserver itself, the cluster
-  // configuration (the ConfigMap's subnets) and the nodes are written by a short-lived replica
-  // through ipamd's own cluster set-up, the way the replica tests do, before the three start.
-  say(`configuring the cluster (subnets ${SUBNETS.join(', ')}) and registering ${nodes.length} nodes`);
-  const loaded = loadConfig({
-    argv: [...common, '--replica-id', 'demo-setup', '--listen', '127.0.0.1:0'],
-    env,
-    hostname: 'demo',
-  });
-  if (loaded.kind !== 'config') throw new Error('demo: the set-up configuration did not parse');
-  const setup = await startReplica(loaded.config, await loadSecrets(loaded.config), {
-    logger: createLogger({ level: 'error', replicaId: 'demo-setup' }),
-    electionTtlSeconds: 2,
-    vpc: { logger: createCloudLogger({ level: 'silent' }) },
-  });
-  try {
-    await waitFor(() => setup.leading(), { timeoutMs: 30_000, what: 'the set-up replica leading' });
-    await applyClusterConfig(
-      { commands: setup.core.commands, host: setup.core.host, vpc: setup.vpc },
-      { ...defaultClusterConfig('vpc-demo0001', SUBNETS), preBind: PRE_BIND, releaseIntervalMs: 10_000 },
-      'demo: ConfigMap kube-system/tke-eni-ipamd',
-    );
-    for (const n of nodes) await registerNode({ commands: setup.core.commands, vpc: setup.vpc }, n);
-  } finally {
-    await setup.stop();
-  }
-
   const replicas: IpamdProcess[] = [];
   for (let i = 1; i <= 3; i++) {
     const port = await freePort();
@@ -169,14 +133,21 @@ export const startCluster = async (o: {
         {
           id,
           port,
-          args: [...common, '--replica-id', id, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'],
+          args: [
+            ...common,
+            ...['--replica-id', id, '--listen', `127.0.0.1:${port}`, '--kubeconfig', kubeconfigPath],
+            ...['--log-level', process.env.DEMO_IPAMD_LOG_LEVEL ?? 'warn'],
+          ],
           env,
         },
         o.repoRoot,
       ),
     );
   }
-  say('starting 3 ipamd replicas (packages/ipamd/bin/ipamd.mjs), one leads through an etcd election');
+  say(
+    'starting 3 ipamd replicas (packages/ipamd/bin/ipamd.mjs --kubeconfig): one leads through an etcd election' +
+      ' and learns the ConfigMap, the Nodes and the Pods from the apiserver',
+  );
   cleanups.add('the ipamd replicas', () => Promise.all(replicas.map((r) => r.kill('SIGTERM'))));
   for (const r of replicas) r.start();
   const service = await startServiceFront(() => replicas);
@@ -189,6 +160,17 @@ export const startCluster = async (o: {
     throw new Error(`${(e as Error).message}\n${replicas.map((r) => `--- ${r.spec.id}\n${r.log}`).join('\n')}`);
   });
 
+  await waitFor(
+    async () => {
+      const res = await fetch(`${service.url}/v1/nodes`, { headers: { authorization: `Bearer ${adminToken}` } });
+      const list = res.ok ? ((await res.json()) as { nodes: { name: string }[] }) : { nodes: [] };
+      return nodes.every((n) => list.nodes.some((x) => x.name === n.name));
+    },
+    { timeoutMs: 60_000, intervalMs: 250, what: 'every Kubernetes Node registered by ipamd' },
+  ).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${replicas.map((r) => `--- ${r.spec.id}\n${r.log}`).join('\n')}`);
+  });
+  say(`ipamd applied the ConfigMap (subnets ${SUBNETS.join(', ')}) and registered the ${nodes.length} Nodes`);
   const pluginDir = await pluginBuild;
   say(`starting ${nodes.length} node agents; the CNI plugin (C shim) was built into ${pluginDir}`);
   const agents = new NodeAgents({

@@ -29,6 +29,8 @@ export interface KubeletStats {
   adds: number;
   addRetries: number;
   dels: number;
+  /** StatefulSet pods deleted and created again under the same name. */
+  dbRestarts: number;
   /** Errors that are not "try again later" (they are retried too, and shown). */
   errors: string[];
 }
@@ -37,9 +39,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class KubeletSim {
   readonly pods = new Map<string, SimPod>();
-  /** Every address handed out, with the pods that held it, in order. */
+  /** Every pod address handed out (shared mode), with the pods that held it, in order. */
   readonly holders = new Map<string, string[]>();
-  readonly stats: KubeletStats = { adds: 0, addRetries: 0, dels: 0, errors: [] };
+  /** The addresses each StatefulSet pod name got, over its reschedules (a kept claim: one). */
+  readonly claimed = new Map<string, Set<string>>();
+  readonly stats: KubeletStats = { adds: 0, addRetries: 0, dels: 0, dbRestarts: 0, errors: [] };
   private stopped = false;
   private readonly inflight = new Set<Promise<unknown>>();
   private rr = 0;
@@ -92,7 +96,8 @@ export class KubeletSim {
     p.state = 'deleting';
     this.track(
       this.teardown(p).then(() => {
-        if (!recreate) return;
+        if (!recreate || this.stopped) return;
+        this.stats.dbRestarts++;
         const sameZone = this.nodes.filter((n) => n.zone === p.node.zone);
         this.create(p.kind, p.name, sameZone[Math.floor(Math.random() * sameZone.length)]);
       }),
@@ -137,7 +142,8 @@ export class KubeletSim {
         p.state = 'running';
         if (r.ip) {
           p.ip = r.ip;
-          this.holders.set(r.ip, [...(this.holders.get(r.ip) ?? []), `${NS}/${p.name}`]);
+          if (p.kind !== 'edge') this.holders.set(r.ip, [...(this.holders.get(r.ip) ?? []), `${NS}/${p.name}`]);
+          if (p.kind === 'db') this.claimed.set(p.name, (this.claimed.get(p.name) ?? new Set()).add(r.ip));
           const cur = this.kube.get<{ status?: object }>('pods', p.name, NS);
           const status = { ...cur.status, phase: 'Running', podIP: r.ip, podIPs: [{ ip: r.ip }] };
           this.kube.updateStatus('pods', { ...cur, status });

@@ -15,6 +15,19 @@ import { runWorkload } from './workload.js';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
+/** Invariant 7 as the pods saw it: each StatefulSet pod name (claim policy Never) kept one address. */
+const claimCheck = (kubelet: KubeletSim) => {
+  const names = [...kubelet.claimed.entries()];
+  const moved = names.filter(([, ips]) => ips.size > 1).map(([n, ips]) => `${n}: ${[...ips].join(', ')}`);
+  const restarts = kubelet.stats.dbRestarts;
+  return {
+    ok: moved.length === 0,
+    what: moved.length
+      ? `StatefulSet pods changed address: ${moved.join('; ')}`
+      : `${names.length} StatefulSet pods kept their address across ${restarts} reschedules (claim policy Never)`,
+  };
+};
+
 const main = async (): Promise<number> => {
   let opts: ReturnType<typeof parseDemoArgs>;
   try {
@@ -101,6 +114,7 @@ const demo = async (
       what: sample ? `address ${sample.ip} passed between ${sample.pods.length} pods` : 'no address was reused',
     },
     { ok: whatIf.code === 0, what: `ipamctl what-if exit ${whatIf.code}` },
+    claimCheck(kubelet),
   ];
   const s = await board.snapshot();
   log('\n== summary');
