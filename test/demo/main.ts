@@ -24,7 +24,7 @@ const claimCheck = (kubelet: KubeletSim) => {
     ok: moved.length === 0,
     what: moved.length
       ? `StatefulSet pods changed address: ${moved.join('; ')}`
-      : `${names.length} StatefulSet pods kept their address across ${restarts} reschedules (claim policy Never)`,
+      : `${names.length} StatefulSet pods kept their address across ${restarts} reschedule${restarts === 1 ? '' : 's'} (claim policy Never)`,
   };
 };
 
@@ -133,7 +133,10 @@ const demo = async (
     log('\n== --keep: the cluster stays up until Ctrl-C');
     log(`  ipamctl:   ${ctl} status`);
     log(`  API:       curl -H 'authorization: Bearer ${cluster.adminToken}' ${cluster.service.url}/v1/nodes`);
-    log(`  metrics:   curl ${cluster.replicas.map((r) => r.url).join('/metrics, ')}/metrics`);
+    const live = cluster.replicas.filter((r) => r.alive);
+    log(
+      `  metrics:   ${live.map((r) => `curl ${r.url}/metrics`).join('; ')}   (${live.map((r) => r.spec.id).join(', ')})`,
+    );
     log(`  kubectl:   KUBECONFIG=${cluster.kubeconfigPath} kubectl get pods -o wide`);
     log(`  simulator: curl ${cluster.sim.url}/_sim/state`);
     await new Promise(() => undefined);
