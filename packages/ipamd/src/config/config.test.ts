@@ -179,6 +179,19 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the Kubernetes side', () => {
+  it('is off without --kubeconfig, KUBECONFIG or an in-cluster environment', () => {
+    expect(load(required).kube).toBeUndefined();
+  });
+  it('uses --kubeconfig, else env KUBECONFIG, else the in-cluster config in a pod', () => {
+    expect(load([...required, '--kubeconfig', '/etc/k.yaml'], { ...baseEnv, KUBECONFIG: '/x' }).kube).toEqual({
+      kubeconfig: '/etc/k.yaml',
+    });
+    expect(load(required, { ...baseEnv, KUBECONFIG: '/x' }).kube).toEqual({ kubeconfig: '/x' });
+    expect(load(required, { ...baseEnv, KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kube).toEqual({ inCluster: true });
+  });
+});
+
 describe('README.md', () => {
   it('quotes the --help text as it is', () => {
     expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(helpText());

@@ -27,6 +27,11 @@ export interface IpamdConfig {
   auth: { clusterSecret: SecretSource; adminToken: SecretSource | undefined };
   pool: { preBind: { min: number; max: number }; releaseIntervalMs: number; policy: 'warm' | 'on-demand' };
   configMap: { namespace: string; name: string };
+  /**
+   * Where the Kubernetes side connects: a kubeconfig file (`--kubeconfig`, env KUBECONFIG), the
+   * in-cluster config (a pod: env KUBERNETES_SERVICE_HOST), or undefined (no Kubernetes side).
+   */
+  kube: { kubeconfig: string } | { inCluster: true } | undefined;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 }
 
@@ -108,6 +113,7 @@ const FIELD: Record<string, z.ZodType> = {
   prebindMax: intText,
   releaseInterval: goDuration(1000, false),
   poolPolicy: poolPolicySchema,
+  kubeconfig: text(),
   configmap: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
 };
@@ -230,6 +236,11 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
       policy: v.poolPolicy as 'warm' | 'on-demand',
     },
     configMap: { namespace: cmNamespace, name: cmName },
+    kube: v.kubeconfig
+      ? { kubeconfig: v.kubeconfig as string }
+      : src.env.KUBERNETES_SERVICE_HOST
+        ? { inCluster: true }
+        : undefined,
     logLevel: v.logLevel as IpamdConfig['logLevel'],
   };
   return { kind: 'config', config };

@@ -146,6 +146,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 'kube-system/tke-eni-ipamd',
   },
   {
+    flags: '--kubeconfig <path>',
+    key: 'kubeconfig',
+    env: 'KUBECONFIG',
+    description:
+      'kubeconfig of the Kubernetes side (default: in-cluster config when running in a pod; none: no Kubernetes side)',
+  },
+  {
     flags: '--log-level <level>',
     key: 'logLevel',
     env: 'ENI_IPAM_LOG_LEVEL',

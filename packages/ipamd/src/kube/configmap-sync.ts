@@ -20,6 +20,8 @@ export interface ConfigMapSyncOptions {
   sink: ConfigSink;
   events: KubeEventRecorder;
   logger?: Logger;
+  /** Each version's outcome (a metric): applied, unchanged or rejected. */
+  onOutcome?: (outcome: 'applied' | 'unchanged' | 'rejected') => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export class ConfigMapSync {
     if (!result.ok) {
       if (this.rejectedAt === rv) return;
       this.rejectedAt = rv;
+      this.opts.onOutcome?.('rejected');
       logger?.warn({ resourceVersion: rv, reasons: result.reasons }, 'ConfigMap rejected; the old configuration stays');
       await events.warning(
         involved,
@@ -99,7 +102,10 @@ export class ConfigMapSync {
       return;
     }
     this.rejectedAt = undefined;
-    if (!result.changed) return;
+    if (!result.changed) {
+      this.opts.onOutcome?.('unchanged');
+      return;
+    }
     try {
       await sink.apply(result.config, result.notes);
     } catch (err) {
@@ -107,6 +113,7 @@ export class ConfigMapSync {
       await events.warning(involved, CONFIG_APPLY_FAILED_REASON, `could not apply the configuration: ${String(err)}`);
       return;
     }
+    this.opts.onOutcome?.('applied');
     logger?.info({ resourceVersion: rv, subnets: result.config.subnets, notes: result.notes }, 'ConfigMap applied');
     await events.normal(
       involved,

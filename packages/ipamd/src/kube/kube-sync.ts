@@ -1,7 +1,7 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.js';
-import { CONFIGMAP_NAME, CONFIGMAP_NAMESPACE, ConfigMapSync } from './configmap-sync.js';
+import { CONFIGMAP_NAME, CONFIGMAP_NAMESPACE, ConfigMapSync, type ConfigMapSyncOptions } from './configmap-sync.js';
 import { KubeEventRecorder } from './event-recorder.js';
 import { NodeStatusPublisher, type NodeStatusPublisherOptions } from './node-status-publisher.js';
 import { NodeSync } from './node-sync.js';
@@ -25,6 +25,8 @@ export interface KubeSyncOptions {
   statusIntervalMs?: number;
   backoff?: Backoff;
   logger?: Logger;
+  /** Each ConfigMap version's outcome (a metric). */
+  onConfigOutcome?: ConfigMapSyncOptions['onOutcome'];
 }
 
 /** The running Kubernetes side of ipamd. */
@@ -100,7 +102,13 @@ export const startKubeSync = (opts: KubeSyncOptions): KubeSync => {
   const withLogger = logger ? { logger } : {};
   const nodeSync = new NodeSync({ informer: informers.nodes, lifecycle: opts.nodes, events, ...withLogger });
   const podSync = new PodSync({ informer: informers.pods, lifecycle: opts.pods, events, ...withLogger });
-  const configSync = new ConfigMapSync({ informer: informers.configMap, sink: opts.config, events, ...withLogger });
+  const configSync = new ConfigMapSync({
+    informer: informers.configMap,
+    sink: opts.config,
+    events,
+    ...withLogger,
+    ...(opts.onConfigOutcome ? { onOutcome: opts.onConfigOutcome } : {}),
+  });
   informers.nodes.on('add', (n) => nodeStatus.observe(n));
   informers.nodes.on('update', (n) => nodeStatus.observe(n));
   informers.nodes.on('resync', (all) => {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '@eni-ipam/cloud';
 import { type Clock, decodeEvent } from '@eni-ipam/core';
 import { createEtcdClient, EtcdEventStore, LeaderElection } from '@eni-ipam/store';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApiServer, listen } from '../api/server.js';
@@ -13,7 +14,9 @@ import { createLogger } from '../observability/logger.js';
 import { IpamdMetrics } from '../observability/metrics.js';
 import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from '../service/ipamd-core.js';
 import { vpcOptionsOf } from './cloud-options.js';
+import { KubeRunner, type KubeRunnerOptions, withPodEvents } from './kube-runner.js';
 import { Leadership } from './leadership.js';
+import { meteredStore, meteredVpc, recordProjectionMetrics } from './metrics-wiring.js';
 
 export interface ReplicaOptions {
   clock?: Clock;
@@ -31,7 +34,23 @@ export interface ReplicaOptions {
    * not by an event). Default 5000 ms.
    */
   reconcileEveryMs?: number;
+  /** The leader looks for expired static-IP claims this often. Default 10 000 ms. */
+  claimExpiryEveryMs?: number;
+  /**
+   * The Kubernetes side: a KubeConfig (default: built from `config.kube`; none there: no
+   * Kubernetes side) and the informers' tuning.
+   */
+  kube?: { kubeConfig?: KubeConfig; sync?: KubeRunnerOptions['sync'] };
 }
+
+/** The KubeConfig `config.kube` asks for, or undefined (no Kubernetes side). */
+export const kubeConfigOf = (config: IpamdConfig): KubeConfig | undefined => {
+  if (!config.kube) return undefined;
+  const kc = new KubeConfig();
+  if ('kubeconfig' in config.kube) kc.loadFromFile(config.kube.kubeconfig);
+  else kc.loadFromCluster();
+  return kc;
+};
 
 export interface Replica {
   readonly replicaId: string;
@@ -40,6 +59,8 @@ export interface Replica {
   readonly core: IpamdCore;
   readonly vpc: TencentVpcApi;
   readonly app: FastifyInstance;
+  /** The Kubernetes side; undefined when not configured. Its informers run while this replica leads. */
+  readonly kube: KubeRunner | undefined;
   leading(): boolean;
   /** Graceful: stops the leader-only work, resigns, closes the server, the projections and etcd. */
   stop(): Promise<void>;
@@ -66,6 +87,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   const replicaId = config.replicaId;
   const logger = o.logger ?? createLogger({ level: config.logLevel, replicaId });
   const metrics = o.metrics ?? new IpamdMetrics();
+  const kubeConfig = o.kube?.kubeConfig ?? kubeConfigOf(config);
   const tls = await etcdTls(config.etcd.tls);
   const client = createEtcdClient({
     endpoints: config.etcd.endpoints,
@@ -78,16 +100,18 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   const store = new EtcdEventStore({ client, prefix, decode: decodeEvent });
   const vpc = createTencentVpcApi({ ...vpcOptionsOf(config, secrets), ...o.vpc });
   let election: LeaderElection | undefined;
+  let kube: KubeRunner | undefined;
+  const meteredVpcApi = meteredVpc(vpc, metrics);
   const core = createIpamdCore({
-    store,
-    vpc,
+    store: meteredStore(store, metrics),
+    vpc: meteredVpcApi,
     clock: o.clock ?? systemClock,
     clusterId: config.clusterId,
     writer: { replica: replicaId, term: 0 }, // the term of each event is its fence's create revision
     fence: () => (election?.state === 'leader' ? election.fencingToken() : undefined),
     ...o.core,
     executor: {
-      vpcForPods: vpc.withPriority('pod'),
+      vpcForPods: meteredVpc(vpc.withPriority('pod'), metrics),
       onError: (intent, err) => logger.warn({ intent, err }, 'cloud call failed; the intent stays pending'),
       ...o.core?.executor,
     },
@@ -96,10 +120,36 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
       ...o.core?.reconciler,
     },
+    claimExpiry: {
+      tickEveryMs: o.claimExpiryEveryMs ?? 10_000,
+      onError: (subnetId, err) => logger.warn({ subnetId, err }, 'claim expiry failed; tried again at the next tick'),
+    },
+    service: { claimPolicyOf: (_node, pod) => kube?.pods.claimPolicyOf(pod) },
   });
+  if (kubeConfig) {
+    kube = new KubeRunner({
+      kubeConfig,
+      host: core.host,
+      commands: core.commands,
+      vpc: meteredVpcApi,
+      metrics,
+      flags: {
+        preBind: config.pool.preBind,
+        releaseIntervalMs: config.pool.releaseIntervalMs,
+        claimExpiryMs: config.claimExpiryMs,
+        poolPolicy: config.pool.policy,
+      },
+      replicaId,
+      logger,
+      ...(o.kube?.sync ? { sync: o.kube.sync } : {}),
+    });
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'Kubernetes side on: informers run on the leader');
+  } else {
+    logger.info('no Kubernetes side: neither --kubeconfig (env KUBECONFIG) nor an in-cluster config');
+  }
   let leadership: Leadership | undefined;
   const app = buildApiServer({
-    service: core.service,
+    service: withPodEvents(core.service, () => kube),
     authenticator: new HmacAuthenticator({ clusterSecret: secrets.clusterSecret, adminToken: secrets.adminToken }),
     metrics,
     logger,
@@ -131,6 +181,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     throw e;
   }
   logger.info('projections caught up');
+  const stopMetrics = recordProjectionMetrics(core.host, store, metrics);
   leadership = new Leadership({
     election,
     selfUrl,
@@ -142,10 +193,20 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     onElected: async () => {
       core.executor.start();
       core.reconciler.start();
-      return async () => {
+      core.claimExpiry.start();
+      const stopWork = async () => {
+        await kube?.stop();
+        await core.claimExpiry.stop();
         await core.reconciler.stop();
         await core.executor.stop();
       };
+      try {
+        await kube?.start();
+      } catch (e) {
+        await stopWork();
+        throw e;
+      }
+      return stopWork;
     },
   });
   leadership.start();
@@ -157,6 +218,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       await leadership?.stop();
       if (graceful) await election?.resign().catch((err: unknown) => logger.warn({ err }, 'resign failed'));
       await app.close().catch((err: unknown) => logger.warn({ err }, 'closing the API server failed'));
+      stopMetrics();
       await core.host.stop().catch(() => undefined);
       await closeEtcd();
       logger.info({ graceful }, 'replica stopped');
@@ -169,6 +231,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     core,
     vpc,
     app,
+    kube,
     leading: () => leadership?.leading ?? false,
     stop: () => shutdown(true),
     crash: () => shutdown(false),

@@ -1,4 +1,5 @@
 import type { Clock, EventStore, FencingToken, VpcApi, Writer } from '@eni-ipam/core';
+import { ClaimExpiry, type ClaimExpiryOptions } from '../controllers/claim-expiry.js';
 import { CloudExecutor, type CloudExecutorOptions } from '../controllers/cloud-executor.js';
 import { PoolReconciler, type PoolReconcilerOptions } from '../controllers/pool-reconciler.js';
 import { CommandService } from './command-service.js';
@@ -16,6 +17,7 @@ export interface IpamdCoreOptions {
   executor?: Partial<Omit<CloudExecutorOptions, 'host' | 'commands' | 'vpc' | 'clusterId'>>;
   reconciler?: Partial<Omit<PoolReconcilerOptions, 'host' | 'commands' | 'clock'>>;
   service?: Partial<Omit<IpamServiceOptions, 'store' | 'host' | 'commands'>>;
+  claimExpiry?: Partial<Omit<ClaimExpiryOptions, 'host' | 'commands' | 'clock'>>;
   newId?: () => string;
 }
 
@@ -37,6 +39,7 @@ export const createIpamdCore = (o: IpamdCoreOptions) => {
   });
   const deps = { host, commands, clock: o.clock };
   const reconciler = new PoolReconciler({ ...deps, ...o.reconciler });
+  const claimExpiry = new ClaimExpiry({ ...deps, ...o.claimExpiry });
   const executor = new CloudExecutor({ host, commands, vpc: o.vpc, clusterId: o.clusterId, ...o.executor });
   const service = new IpamServiceImpl({
     store: o.store,
@@ -52,11 +55,13 @@ export const createIpamdCore = (o: IpamdCoreOptions) => {
     service,
     executor,
     reconciler,
+    claimExpiry,
     /** Catch up with the log, then run the controllers. */
     async start(): Promise<void> {
       await host.start();
       executor.start();
       reconciler.start();
+      claimExpiry.start();
     },
     /** Both controllers quiet (no planning, no cloud call queued): for tests. */
     async settle(): Promise<void> {
@@ -68,6 +73,7 @@ export const createIpamdCore = (o: IpamdCoreOptions) => {
       }
     },
     async stop(): Promise<void> {
+      await claimExpiry.stop();
       await reconciler.stop();
       await executor.stop();
       await host.stop();
