@@ -10,6 +10,12 @@ export interface PoolReconcilerOptions {
   modeOf?: (node: string) => PoolMode;
   /** Pods on the node waiting for an address (from Kubernetes); counted as pods. Default 0. */
   pendingPods?: (node: string) => number;
+  /**
+   * Wait this long after a wake-up before planning, so that a burst of pods on a node is
+   * answered by one bind of several IPs (one cloud call, one subnet append) instead of one per
+   * pod; the warm pool covers the pods meanwhile. Default 0 (plan on the next microtask).
+   */
+  settleMs?: number;
   /** Plan every node this often (the tick). Default: no timer (the owner calls `tick()`). */
   tickEveryMs?: number;
   /** Called with each node's plan (logs, metrics, Kubernetes Events on refusals). */
@@ -128,7 +134,9 @@ export class PoolReconciler {
   }
 
   private async drain(): Promise<void> {
-    await Promise.resolve(); // let a burst of wake-ups coalesce
+    // let a burst of wake-ups coalesce
+    const settle = this.o.settleMs ?? 0;
+    await (settle > 0 ? new Promise((r) => setTimeout(r, settle)) : Promise.resolve());
     while (this.dirty.size > 0) {
       const [node] = this.dirty;
       if (node === undefined) break;

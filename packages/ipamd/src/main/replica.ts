@@ -34,6 +34,8 @@ export interface ReplicaOptions {
    * not by an event). Default 5000 ms.
    */
   reconcileEveryMs?: number;
+  /** The reconciler waits this long after a wake-up so a burst of pods costs one bind. Default 100 ms. */
+  reconcileSettleMs?: number;
   /** The leader looks for expired static-IP claims this often. Default 10 000 ms. */
   claimExpiryEveryMs?: number;
   /**
@@ -117,6 +119,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     },
     reconciler: {
       tickEveryMs: o.reconcileEveryMs ?? 5_000,
+      settleMs: o.reconcileSettleMs ?? 100,
       onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
       ...o.core?.reconciler,
     },

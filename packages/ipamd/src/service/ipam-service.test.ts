@@ -2,7 +2,7 @@ import { adapterFor, startTestSimulator } from '@eni-ipam/cloud/testing';
 import { type ClaimPolicy, checkInvariants, type PodRef } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ctx, POD_SUBNET, setUpCluster, startCore } from '../testing/service-fixture.js';
+import { ctx, POD_SUBNET, setUpCluster, startCore, testConfig } from '../testing/service-fixture.js';
 import type { IpamdCore, IpamdCoreOptions } from './ipamd-core.js';
 
 const pod = (i: number) => ({ namespace: 'default', name: `web-${i}`, uid: `uid-${i}` });
@@ -156,5 +156,30 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     await c.service.release('node-0', 'x1', ctx('node-0'));
     expect((await c.service.nodeState('node-0')).allocations).toEqual([]);
     expect(c.host.node('node-0').enis[a.eniId]?.state).toBe('attached'); // back in the pool, not deleted
+  });
+
+  it('a burst of pods on one node is decided in batches: every pod gets its own IP, fewer appends than pods', async () => {
+    const store = new InMemoryEventStore();
+    const fence = store.grantLeadership('leader');
+    const vpc = adapterFor(sim);
+    const c = await startCore({ store, vpc, fence });
+    core = c;
+    await setUpCluster(c, vpc, 1, testConfig({ preBind: { min: 8, max: 8 } }));
+    await c.settle();
+    let appends = 0;
+    const append = store.append.bind(store);
+    store.append = (...args: Parameters<typeof append>) => {
+      appends++;
+      return append(...args);
+    };
+    const asks = Array.from({ length: 8 }, (_, i) => ({ pod: pod(i), containerId: `c${i}`, mode: 'shared' as const }));
+    // the same container twice in one burst: idempotent inside a batch too
+    const results = await Promise.all([...asks, asks[0]!].map((a) => c.service.allocate('node-0', a, ctx('node-0'))));
+    expect(new Set(results.slice(0, 8).map((r) => r.ip)).size).toBe(8);
+    expect(results[8]).toEqual(results[0]);
+    expect(appends).toBeLessThan(8);
+    await c.settle();
+    const p = c.host.projection;
+    expect(checkInvariants({ nodes: Object.values(p.nodes), subnets: Object.values(p.subnets) })).toEqual([]);
   });
 });
