@@ -174,7 +174,9 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     };
     const asks = Array.from({ length: 8 }, (_, i) => ({ pod: pod(i), containerId: `c${i}`, mode: 'shared' as const }));
     // the same container twice in one burst: idempotent inside a batch too
-    const results = await Promise.all([...asks, asks[0]!].map((a) => c.service.allocate('node-0', a, ctx('node-0'))));
+    const results = await Promise.all(
+      [...asks, asks[0] as (typeof asks)[number]].map((a) => c.service.allocate('node-0', a, ctx('node-0'))),
+    );
     expect(new Set(results.slice(0, 8).map((r) => r.ip)).size).toBe(8);
     expect(results[8]).toEqual(results[0]);
     expect(appends).toBeLessThan(8);
