@@ -134,6 +134,25 @@ const bindOwner = (x: BindSpan) => x.eniId;
 const life = (idx: AuditIndex, e: DecodedEvent, eniId: string, node: string, detail?: string) =>
   push(idx.eniLife, eniId, { at: e.at, type: e.type, node, eventId: e.id, ...(detail ? { detail } : {}) });
 
+/** Event types the audit index folds (`applyAudit`); a reader may skip the others undecoded. */
+export const AUDIT_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'IpAllocated',
+  'EniAssigned',
+  'IpReleased',
+  'EniReturned',
+  'IpsBound',
+  'IpsUnbound',
+  'EniCreateRequested',
+  'EniCreated',
+  'EniOperationFailed',
+  'EniAttachRequested',
+  'EniDetachRequested',
+  'EniDeleteRequested',
+  'EniAttached',
+  'EniDetached',
+  'EniDeleted',
+]);
+
 /**
  * Adds one event to the index (mutates and returns it: the index is built by one reader).
  * Events of subnet and cluster streams are ignored.

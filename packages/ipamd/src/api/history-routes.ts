@@ -9,8 +9,8 @@ export interface HistorySource {
   readonly audit: AuditIndex;
   /** Global revision of the last applied event (sent as `x-applied-revision`). */
   readonly appliedRevision: number;
-  /** False until caught up with the log (answered 503 then: a partial index would mislead). */
-  readonly ready: boolean;
+  /** False until the index covers the whole log (answered 503 then: a partial one would mislead). */
+  readonly auditReady: boolean;
 }
 
 type Query = { since?: unknown; until?: unknown };
@@ -39,7 +39,8 @@ const windowOf = (req: FastifyRequest): Window => {
  */
 export const registerHistoryRoutes = (app: FastifyInstance, src: HistorySource): void => {
   const answer = (reply: FastifyReply, f: (idx: AuditIndex) => unknown) => {
-    if (!src.ready) return sendError(reply, 'StoreUnavailable', 'the audit index is still catching up with the log');
+    if (!src.auditReady)
+      return sendError(reply, 'StoreUnavailable', 'the audit index is still catching up with the log');
     reply.header('x-applied-revision', String(src.appliedRevision));
     return reply.send(f(src.audit));
   };
