@@ -39,8 +39,10 @@ const run = async (ctx: BenchContext): Promise<BenchResult[]> => {
   const total = ctx.quick ? 50_000 : 1_000_000;
   const etcd = await startEtcd({ quotaBackendBytes: 4 * 1024 ** 3 });
   const prefix = '/eni-ipam/bench-history';
+  // generous call deadline: a shared 2-core machine, reads of the whole log
+  const connection = { endpoints: etcd.endpoints, callTimeoutMs: 300_000 };
   const store = new EtcdEventStore({
-    connection: { endpoints: etcd.endpoints },
+    connection,
     prefix,
     decode: decodeEvent,
     archiveDir: ctx.tmpDir,
@@ -58,7 +60,7 @@ const run = async (ctx: BenchContext): Promise<BenchResult[]> => {
     await first.saveSnapshot();
     await first.stop();
     t = performance.now();
-    const archiver = new Archiver({ store, archiveDir: ctx.tmpDir, connection: { endpoints: etcd.endpoints } });
+    const archiver = new Archiver({ store, archiveDir: ctx.tmpDir, connection });
     let archived = 0;
     for (let i = 0; i < NODES; i++) {
       const stream = `node/node-${String(i).padStart(3, '0')}`;

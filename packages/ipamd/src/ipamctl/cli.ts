@@ -12,7 +12,7 @@ import {
   podHistory,
   relevantTo,
 } from './commands/history.js';
-import { eventsUpTo, type LoggedEvent, loadHistory } from './commands/load.js';
+import { eventsUpTo, type LoggedEvent, loadAbout, loadHistory } from './commands/load.js';
 import { archiveBefore, takeSnapshot } from './commands/maintenance.js';
 import {
   parseCount,
@@ -28,6 +28,7 @@ import { stateOf, statusOf } from './commands/state.js';
 import { PROJECTION_SNAPSHOT, verify } from './commands/verify.js';
 import { whatIf } from './commands/what-if.js';
 import {
+  archiveAbout,
   archivedStreams,
   type Connection,
   openArchiver,
@@ -208,7 +209,11 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
         return;
       }
       await run(async (ctx) => {
-        const idx = buildAuditIndex(await ctx.some(relevantTo(subject)));
+        // with the archive dir: only the segments whose sidecar index names the subject are read
+        const events = ctx.conn.archiveDir
+          ? await loadAbout(ctx.store, archiveAbout(ctx.store, ctx.conn.archiveDir, subject), relevantTo(subject))
+          : await ctx.some(relevantTo(subject));
+        const idx = buildAuditIndex(events);
         const h =
           subject.kind === 'ip'
             ? ipHistory(idx, subject.ip, w)
