@@ -89,6 +89,14 @@ describe('GET /v1/history/* (live audit index)', () => {
     expect((await store.readAll(1, 1_000_000)).events.length).toBe(head);
   });
 
+  it('GET /v1/projection answers the live projection at its revision (admin only)', async () => {
+    const r = await call(url, 'GET', '/v1/projection', { auth: admin });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual(JSON.parse(JSON.stringify({ revision: host.appliedRevision, projection: host.projection })));
+    const node = await call(url, 'GET', '/v1/projection', { auth: `Bearer ${nodeToken(TEST_SECRET, 'node-a')}` });
+    expect(node.status).toBe(403);
+  });
+
   it('POST is 405', async () => {
     expect((await call(url, 'POST', `/v1/history/ip/${ip}`, { auth: admin, json: {} })).status).toBe(405);
   });

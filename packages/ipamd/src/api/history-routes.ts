@@ -1,4 +1,4 @@
-import { type AuditIndex, IpamError } from '@eni-ipam/core';
+import { type AuditIndex, IpamError, type Projection } from '@eni-ipam/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eniHistory, ipHistory, podHistory } from '../ipamctl/commands/history.js';
 import { parseEni, parseIp, parsePod, parseWindow, type Window } from '../ipamctl/commands/parse.js';
@@ -9,6 +9,10 @@ export interface HistorySource {
   readonly audit: AuditIndex;
   /** Global revision of the last applied event (sent as `x-applied-revision`). */
   readonly appliedRevision: number;
+  /** The projection of every stream (for `ipamctl verify --ipamd`). */
+  readonly projection: Projection;
+  /** False until caught up with the log. */
+  readonly ready: boolean;
   /** False until the index covers the whole log (answered 503 then: a partial one would mislead). */
   readonly auditReady: boolean;
 }
@@ -36,6 +40,8 @@ const windowOf = (req: FastifyRequest): Window => {
  * same entry from etcd + archive, through the same query functions (`commands/history.ts`).
  * Input is checked with ipamctl's parsers: a malformed IP, pod, ENI or time range is 400 and
  * reads nothing. A well-formed subject the log never saw has an empty history (200), as offline.
+ * `GET /v1/projection`: the projection of every stream at its revision (`ipamctl verify
+ * --ipamd` compares it with the replay of the log up to that revision).
  */
 export const registerHistoryRoutes = (app: FastifyInstance, src: HistorySource): void => {
   const answer = (reply: FastifyReply, f: (idx: AuditIndex) => unknown) => {
@@ -44,6 +50,13 @@ export const registerHistoryRoutes = (app: FastifyInstance, src: HistorySource):
     reply.header('x-applied-revision', String(src.appliedRevision));
     return reply.send(f(src.audit));
   };
+  pathMethods(app, '/v1/projection', 'admin', {
+    GET: async (_req, reply) => {
+      if (!src.ready) return sendError(reply, 'StoreUnavailable', 'the projections are still catching up with the log');
+      const projection = src.projection;
+      return reply.send({ revision: projection.revision, projection });
+    },
+  });
   pathMethods(app, '/v1/history/ip/:ip', 'admin', {
     GET: async (req, reply) => {
       const ip = parseIp((req.params as { ip: string }).ip);

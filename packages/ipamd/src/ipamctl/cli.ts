@@ -37,7 +37,7 @@ import {
   resolveConnection,
   sharedOptions,
 } from './connect.js';
-import { getJson, historyPath, resolveIpamd } from './ipamd-client.js';
+import { getJson, historyPath, liveProjection, resolveIpamd } from './ipamd-client.js';
 import * as r from './render.js';
 
 /** Exit codes: 0 ok, 1 violations or differences found, 2 usage error, 3 cannot reach etcd or the cloud. */
@@ -245,17 +245,22 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
   program
     .command('verify')
     .description(
-      'replay the whole history; check invariants, the live snapshot and (--cloud) the cloud; exit 1 on any finding',
+      'replay the whole history; check invariants, the live snapshot, (--ipamd) the projection ipamd serves and (--cloud) the cloud; exit 1 on any finding',
     )
     .option('--cloud', 'also compare with the cloud (describeEnis by the cluster tag)')
     .option('--cluster-tag-key <key>', 'tag key marking the cluster ENIs', 'eni-ipam/cluster')
     .action(
       run(async (ctx, opts: { cloud?: boolean; clusterTagKey: string }) => {
+        const g = program.opts<Record<string, string | undefined>>();
+        const target = resolveIpamd(g, io.env, parseCount(g.timeout ?? '5000', '--timeout', 600_000));
+        // ipamd's live projection first: the replay read after it covers its revision
+        const live = target ? liveProjection(await getJson(target, '/v1/projection')) : undefined;
         const events = await ctx.events();
         const snapshot = await ctx.store.loadSnapshot<Projection>(PROJECTION_SNAPSHOT);
         const report = await verify({
           events,
           ...(snapshot ? { snapshot } : {}),
+          ...(live ? { live } : {}),
           ...(opts.cloud
             ? {
                 cloud: {

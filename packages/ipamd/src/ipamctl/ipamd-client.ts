@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { IpamError, type IpamErrorCode } from '@eni-ipam/core';
+import { IpamError, type IpamErrorCode, type Projection, type Snapshot } from '@eni-ipam/core';
 import { z } from 'zod';
 import { SECRET_ENV } from '../config/options.js';
 import type { HistorySubject } from './commands/history.js';
@@ -91,4 +91,12 @@ export const historyPath = (s: HistorySubject, o: { since?: string; until?: stri
   if (o.until !== undefined) q.set('until', o.until);
   const qs = q.toString();
   return qs ? `${base}?${qs}` : base;
+};
+
+/** `GET /v1/projection`'s answer as a snapshot named `ipamd-live` (for `verify`'s comparison). */
+export const liveProjection = (body: unknown): Snapshot<Projection> => {
+  const b = body as { revision?: unknown; projection?: unknown };
+  if (typeof b.revision !== 'number' || typeof b.projection !== 'object' || b.projection === null)
+    throw new IpamError('IpamdRejected', 'ipamd /v1/projection: not a projection');
+  return { name: 'ipamd-live', seq: 0, revision: b.revision, state: b.projection as Projection };
 };

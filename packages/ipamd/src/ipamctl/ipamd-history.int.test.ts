@@ -126,6 +126,14 @@ describe('ipamctl history: --ipamd and offline agree', () => {
     expect(pod.holdings.length).toBeGreaterThan(0);
   }, 120_000);
 
+  it('verify --ipamd compares the projection ipamd serves with the replay: exit 0 on the sound log', async () => {
+    const v = await ipamctl(['--archive-dir', archiveDir, '--ipamd', url, 'verify'], {
+      ENI_IPAM_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    });
+    expect([v.code, v.err]).toEqual([0, '']);
+    expect(v.out).toContain('5 (ipamd live projection)');
+  }, 60_000);
+
   it('--ipamd: a bad token exits 1 (rejected), an unreachable ipamd exits 3', async () => {
     const bad = await ipamctl(['history', 'ip', '10.0.1.5', '--ipamd', url], {
       ENI_IPAM_ADMIN_TOKEN: 'wrong-token-0123456789abcdef0123456789',
