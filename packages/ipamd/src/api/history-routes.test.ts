@@ -97,6 +97,26 @@ describe('GET /v1/history/* (live audit index)', () => {
     expect(node.status).toBe(403);
   });
 
+  it('answers 503 while the audit index is rebuilt (a partial one would mislead)', async () => {
+    const app = buildApiServer({
+      service: new RecordingIpamService(['node-a']),
+      authenticator: new HmacAuthenticator({ clusterSecret: TEST_SECRET, adminToken: TEST_ADMIN_TOKEN }),
+      metrics: new IpamdMetrics(),
+      logger: createLogger({ level: 'silent' }),
+      replicaId: 'replica-test',
+      history: { audit: host.audit, appliedRevision: 1, projection: host.projection, ready: false, auditReady: false },
+    });
+    const base = await listen(app, '127.0.0.1', 0);
+    try {
+      for (const path of [`/v1/history/ip/${ip}`, '/v1/projection']) {
+        const r = await call(base, 'GET', path, { auth: admin });
+        expect([path, r.status, (r.body as api.ApiError).code]).toEqual([path, 503, 'StoreUnavailable']);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('POST is 405', async () => {
     expect((await call(url, 'POST', `/v1/history/ip/${ip}`, { auth: admin, json: {} })).status).toBe(405);
   });
