@@ -82,6 +82,7 @@ export class ProjectionHost {
   /** Events applied while the audit index is rebuilt: folded on top of it once built. */
   private auditPending: DecodedEvent[] = [];
   private auditRun = 0;
+  private auditError: unknown;
   private readonly o: Required<ProjectionHostOptions>;
 
   constructor(options: ProjectionHostOptions) {
@@ -186,12 +187,14 @@ export class ProjectionHost {
       this.auditComplete = true;
       this.settle();
     })().catch((e: unknown) => {
-      if (run === this.auditRun) this.auditFailure = e;
+      if (run === this.auditRun) this.auditError = e;
     });
   }
 
-  /** Why the audit index could not be rebuilt (undefined: fine). */
-  auditFailure: unknown;
+  /** Why the audit index could not be rebuilt (undefined: fine; history then stays 503). */
+  get auditFailure(): unknown {
+    return this.auditError;
+  }
 
   node(name: string): NodeState {
     return this.p.nodes[name] ?? initialNodeState();
