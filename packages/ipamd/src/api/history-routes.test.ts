@@ -9,6 +9,7 @@ import { createLogger } from '../observability/logger.js';
 import { IpamdMetrics } from '../observability/metrics.js';
 import { ProjectionHost } from '../service/projection-host.js';
 import { call, RecordingIpamService, TEST_ADMIN_TOKEN, TEST_SECRET } from '../testing/index.js';
+import type { HistorySource } from './history-routes.js';
 import { buildApiServer, listen } from './server.js';
 
 const admin = `Bearer ${TEST_ADMIN_TOKEN}`;
@@ -98,13 +99,20 @@ describe('GET /v1/history/* (live audit index)', () => {
   });
 
   it('answers 503 while the audit index is rebuilt (a partial one would mislead)', async () => {
+    const source: HistorySource = {
+      audit: host.audit,
+      appliedRevision: 1,
+      projection: host.projection,
+      ready: false,
+      auditReady: false,
+    };
     const app = buildApiServer({
       service: new RecordingIpamService(['node-a']),
       authenticator: new HmacAuthenticator({ clusterSecret: TEST_SECRET, adminToken: TEST_ADMIN_TOKEN }),
       metrics: new IpamdMetrics(),
       logger: createLogger({ level: 'silent' }),
       replicaId: 'replica-test',
-      history: { audit: host.audit, appliedRevision: 1, projection: host.projection, ready: false, auditReady: false },
+      history: source,
     });
     const base = await listen(app, '127.0.0.1', 0);
     try {
@@ -112,6 +120,10 @@ describe('GET /v1/history/* (live audit index)', () => {
         const r = await call(base, 'GET', path, { auth: admin });
         expect([path, r.status, (r.body as api.ApiError).code]).toEqual([path, 503, 'StoreUnavailable']);
       }
+      // a rebuild that failed says why (e.g. no archive dir): the operator can act on it
+      (source as { auditFailure?: unknown }).auditFailure = new Error('no archiveDir is configured');
+      const r = await call(base, 'GET', `/v1/history/ip/${ip}`, { auth: admin });
+      expect((r.body as api.ApiError).message).toContain('could not be rebuilt: no archiveDir is configured');
     } finally {
       await app.close();
     }

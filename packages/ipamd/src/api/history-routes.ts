@@ -15,6 +15,8 @@ export interface HistorySource {
   readonly ready: boolean;
   /** False until the index covers the whole log (answered 503 then: a partial one would mislead). */
   readonly auditReady: boolean;
+  /** Why the index could not be rebuilt (e.g. archived segments but no archive dir), if so. */
+  readonly auditFailure?: unknown;
 }
 
 type Query = { since?: unknown; until?: unknown };
@@ -45,8 +47,16 @@ const windowOf = (req: FastifyRequest): Window => {
  */
 export const registerHistoryRoutes = (app: FastifyInstance, src: HistorySource): void => {
   const answer = (reply: FastifyReply, f: (idx: AuditIndex) => unknown) => {
-    if (!src.auditReady)
-      return sendError(reply, 'StoreUnavailable', 'the audit index is still catching up with the log');
+    if (!src.auditReady) {
+      const why = src.auditFailure;
+      return sendError(
+        reply,
+        'StoreUnavailable',
+        why === undefined
+          ? 'the audit index is still catching up with the log'
+          : `the audit index could not be rebuilt: ${why instanceof Error ? why.message : String(why)}`,
+      );
+    }
     reply.header('x-applied-revision', String(src.appliedRevision));
     return reply.send(f(src.audit));
   };
