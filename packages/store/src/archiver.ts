@@ -12,6 +12,8 @@ import {
   type ArchiveSegment,
   parseManifest,
   segmentFileName,
+  segmentIndexFileName,
+  segmentIndexOf,
 } from './archive-format.js';
 import type { EtcdConnectionOptions } from './etcd-client.js';
 import { createEtcdClient } from './etcd-client.js';
@@ -210,6 +212,11 @@ export class Archiver {
     const body = await gz(Buffer.from(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`));
     const file = segmentFileName(stream, fromSeq, toSeq);
     await durableWrite(join(this.o.archiveDir, file), body);
+    // its sidecar index beside it, before the manifest names the segment (see SegmentIndex)
+    await durableWrite(
+      join(this.o.archiveDir, segmentIndexFileName(file)),
+      Buffer.from(JSON.stringify(segmentIndexOf(events))),
+    );
     return {
       stream,
       fromSeq,

@@ -2,7 +2,18 @@
  * @eni-ipam/store: the event log (the `EventStore` port of core) on etcd, its leader election,
  * archival, and the in-memory twin for unit tests.
  */
-export { type ArchiveManifest, ArchiveReader, type ArchiveSegment } from './archive-format.js';
+export {
+  type ArchiveManifest,
+  ArchiveReader,
+  type ArchiveSegment,
+  readPendingSegments,
+  readSegmentIndex,
+  type SegmentIndex,
+  type SegmentSubject,
+  segmentConcerns,
+  segmentIndexFileName,
+  segmentIndexOf,
+} from './archive-format.js';
 export { Archiver, type ArchiverOptions, type MaintenanceReport } from './archiver.js';
 export { type EventDecoder, validateAppend, validateEnvelope } from './envelope.js';
 export { type AppenderOptions, EtcdAppender, type TxnSender } from './etcd-appender.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DecodedEvent } from '../events/decode.js';
 import { Sim } from '../testing/sim.js';
 import { podKey } from '../values/pod.js';
-import { type AuditIndex, applyAudit, auditIndex, emptyAuditIndex, type HoldSpan } from './audit.js';
+import { AUDIT_EVENT_TYPES, type AuditIndex, applyAudit, auditIndex, emptyAuditIndex, type HoldSpan } from './audit.js';
 
 /**
  * The reference: the audit index as its doc defines it, folded the plain way (scan for the last
@@ -272,6 +272,18 @@ describe('audit index (fast-check, against a plain reference fold)', () => {
         expect(resumed).toEqual(reference(log));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('AUDIT_EVENT_TYPES lists every type the fold uses: folding only those gives the same index', () => {
+    fc.assert(
+      fc.property(scenario, ({ steps, edits }) => {
+        const log = perturb(run(steps), edits);
+        expect(auditIndex(log.filter((e) => AUDIT_EVENT_TYPES.has(e.type)))).toEqual(auditIndex(log));
+        // and none of them is idle: a log of the other types leaves the index empty
+        expect(auditIndex(log.filter((e) => !AUDIT_EVENT_TYPES.has(e.type)))).toEqual(emptyAuditIndex());
+      }),
+      { numRuns: 100 },
     );
   });
 

@@ -106,6 +106,24 @@ const open = <T extends { to?: string }>(r: Record<string, T[]>, k: string, v: T
   else table.set(key, [list.length - 1]);
 };
 
+/** Finds and forgets the last open span of `ownerKey` in `list` (undefined: none open). */
+const lastOpen = <T extends { to?: string }>(
+  list: T[] | undefined,
+  owner: (x: T) => string,
+  ownerKey: string,
+): number | undefined => {
+  if (!list) return undefined;
+  if (list.length <= SCAN_LIMIT && !openSpans.has(list)) {
+    const i = list.findLastIndex((x) => x.to === undefined && owner(x) === ownerKey);
+    return i < 0 ? undefined : i;
+  }
+  const table = openOf(list, owner);
+  const stack = table.get(ownerKey);
+  const i = stack?.pop();
+  if (stack?.length === 0) table.delete(ownerKey); // the table holds open spans only
+  return i;
+};
+
 /** Closes the last open span of `ownerKey` in `list` (none open: nothing changes). */
 const close = <T extends { to?: string }>(
   list: T[] | undefined,
@@ -113,19 +131,30 @@ const close = <T extends { to?: string }>(
   ownerKey: string,
   patch: Partial<T>,
 ) => {
-  if (!list) return;
-  let i: number | undefined;
-  if (list.length <= SCAN_LIMIT && !openSpans.has(list)) {
-    i = list.findLastIndex((x) => x.to === undefined && owner(x) === ownerKey);
-    if (i < 0) return;
-  } else {
-    const table = openOf(list, owner);
-    const stack = table.get(ownerKey);
-    i = stack?.pop();
-    if (i === undefined) return;
-    if (stack?.length === 0) table.delete(ownerKey); // the table holds open spans only
+  const i = lastOpen(list, owner, ownerKey);
+  if (list && i !== undefined) list[i] = { ...(list[i] as T), ...patch };
+};
+
+/**
+ * Strings repeated across the index (node names, ENI ids, addresses) kept once per index:
+ * decoded events carry their own copies, and a million spans would otherwise hold a million
+ * copies of 50 node names. Pod keys are not interned: most pods are held once (a table entry
+ * would cost more than the copy it saves). Per index (WeakMap), so nothing outlives it.
+ */
+const internTables = new WeakMap<AuditIndex, Map<string, string>>();
+const interner = (idx: AuditIndex): ((s: string) => string) => {
+  let t = internTables.get(idx);
+  if (!t) {
+    t = new Map();
+    internTables.set(idx, t);
   }
-  list[i] = { ...(list[i] as T), ...patch };
+  const table = t;
+  return (s) => {
+    const x = table.get(s);
+    if (x !== undefined) return x;
+    table.set(s, s);
+    return s;
+  };
 };
 
 const holdOwner = (x: HoldSpan) => `${x.node}\u0000${x.containerId}`;
@@ -134,29 +163,50 @@ const bindOwner = (x: BindSpan) => x.eniId;
 const life = (idx: AuditIndex, e: DecodedEvent, eniId: string, node: string, detail?: string) =>
   push(idx.eniLife, eniId, { at: e.at, type: e.type, node, eventId: e.id, ...(detail ? { detail } : {}) });
 
+/** Event types the audit index folds (`applyAudit`); a reader may skip the others undecoded. */
+export const AUDIT_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'IpAllocated',
+  'EniAssigned',
+  'IpReleased',
+  'EniReturned',
+  'IpsBound',
+  'IpsUnbound',
+  'EniCreateRequested',
+  'EniCreated',
+  'EniOperationFailed',
+  'EniAttachRequested',
+  'EniDetachRequested',
+  'EniDeleteRequested',
+  'EniAttached',
+  'EniDetached',
+  'EniDeleted',
+]);
+
 /**
  * Adds one event to the index (mutates and returns it: the index is built by one reader).
  * Events of subnet and cluster streams are ignored.
  */
 export const applyAudit = (idx: AuditIndex, e: DecodedEvent): AuditIndex => {
   if (!e.stream.startsWith('node/')) return idx;
-  const node = e.stream.slice('node/'.length);
+  const intern = interner(idx);
+  const node = intern(e.stream.slice('node/'.length));
   switch (e.type) {
     case 'IpAllocated':
     case 'EniAssigned': {
       const d = e.data;
+      // one object in both lists (the IP's and the pod's) for as long as the hold lasts
       const span: HoldSpan = {
         pod: podKey(d.pod),
         node,
         containerId: d.containerId,
-        eniId: d.eniId,
+        eniId: intern(d.eniId),
         from: e.at,
         fromEvent: e.id,
       };
       if (d.pod.uid) span.podUid = d.pod.uid;
       if (e.type === 'IpAllocated') {
-        span.ip = e.data.ip;
-        open(idx.ipHolders, e.data.ip, span, holdOwner);
+        span.ip = intern(e.data.ip);
+        open(idx.ipHolders, span.ip, span, holdOwner);
       }
       open(idx.podHoldings, span.pod, span, holdOwner);
       break;
@@ -166,13 +216,28 @@ export const applyAudit = (idx: AuditIndex, e: DecodedEvent): AuditIndex => {
       const d = e.data;
       const who = `${node}\u0000${d.containerId}`;
       const end = { to: e.at, toEvent: e.id };
-      if (e.type === 'IpReleased') close(idx.ipHolders[e.data.ip], holdOwner, who, end);
-      close(idx.podHoldings[podKey(d.pod)], holdOwner, who, end);
+      const podList = idx.podHoldings[podKey(d.pod)];
+      const j = lastOpen(podList, holdOwner, who);
+      const held = podList && j !== undefined ? (podList[j] as HoldSpan) : undefined;
+      let closed: HoldSpan | undefined;
+      if (e.type === 'IpReleased') {
+        const ipList = idx.ipHolders[e.data.ip];
+        const i = lastOpen(ipList, holdOwner, who);
+        if (ipList && i !== undefined) {
+          const was = ipList[i] as HoldSpan;
+          ipList[i] = { ...was, ...end };
+          // the same hold in both lists stays one object once closed (half the memory)
+          if (was === held) closed = ipList[i];
+        }
+      }
+      if (podList && j !== undefined) podList[j] = closed ?? { ...(held as HoldSpan), ...end };
       break;
     }
-    case 'IpsBound':
-      for (const ip of e.data.ips) open(idx.ipBindings, ip, { node, eniId: e.data.eniId, from: e.at }, bindOwner);
+    case 'IpsBound': {
+      const eniId = intern(e.data.eniId);
+      for (const ip of e.data.ips) open(idx.ipBindings, ip, { node, eniId, from: e.at }, bindOwner);
       break;
+    }
     case 'IpsUnbound':
       for (const ip of e.data.ips) close(idx.ipBindings[ip], bindOwner, e.data.eniId, { to: e.at });
       break;

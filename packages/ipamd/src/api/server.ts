@@ -13,6 +13,7 @@ import { type Authenticator, authorize, type Principal } from '../auth/authentic
 import type { IpamdMetrics } from '../observability/metrics.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { abortOpenFeeds } from './feed.js';
+import { type HistorySource, registerHistoryRoutes } from './history-routes.js';
 import { sendError } from './http-util.js';
 import { registerNodeRoutes } from './node-routes.js';
 import { type IpamService, type LeaderRouter, localOnly } from './service.js';
@@ -35,6 +36,8 @@ export interface ApiServerOptions {
   forwardTimeoutMs?: number;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** The live audit index (the projection host): serves `/v1/history/*` (see history-routes.ts). */
+  history?: HistorySource;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -143,6 +146,7 @@ export const buildApiServer = (opts: ApiServerOptions): FastifyInstance => {
   const ctx = { ...opts, router: opts.router ?? localOnly };
   registerNodeRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  if (opts.history) registerHistoryRoutes(app, opts.history);
   return app;
 };
 

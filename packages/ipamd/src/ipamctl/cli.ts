@@ -1,8 +1,18 @@
 import { type IpamErrorCode, isIpamError, type Projection, type RecordedEvent } from '@eni-ipam/core';
 import type { EtcdEventStore } from '@eni-ipam/store';
 import { Command, CommanderError, Option } from 'commander';
-import { buildAuditIndex, eniHistory, ipHistory, podHistory, relevantTo } from './commands/history.js';
-import { eventsUpTo, type LoggedEvent, loadHistory } from './commands/load.js';
+import {
+  buildAuditIndex,
+  type EniHistory,
+  eniHistory,
+  type HistorySubject,
+  type IpHistory,
+  ipHistory,
+  type PodHistory,
+  podHistory,
+  relevantTo,
+} from './commands/history.js';
+import { eventsUpTo, type LoggedEvent, loadAbout, loadHistory } from './commands/load.js';
 import { archiveBefore, takeSnapshot } from './commands/maintenance.js';
 import {
   parseCount,
@@ -18,6 +28,7 @@ import { stateOf, statusOf } from './commands/state.js';
 import { PROJECTION_SNAPSHOT, verify } from './commands/verify.js';
 import { whatIf } from './commands/what-if.js';
 import {
+  archiveAbout,
   archivedStreams,
   type Connection,
   openArchiver,
@@ -26,6 +37,7 @@ import {
   resolveConnection,
   sharedOptions,
 } from './connect.js';
+import { getJson, historyPath, liveProjection, resolveIpamd } from './ipamd-client.js';
 import * as r from './render.js';
 
 /** Exit codes: 0 ok, 1 violations or differences found, 2 usage error, 3 cannot reach etcd or the cloud. */
@@ -41,6 +53,7 @@ export interface CliIo {
 const USAGE: readonly IpamErrorCode[] = ['InvalidInput', 'InvalidIp', 'InvalidEniId', 'InvalidNodeName'];
 const UNREACHABLE: readonly IpamErrorCode[] = [
   'StoreUnavailable',
+  'IpamdUnavailable',
   'CloudAmbiguous',
   'CloudRetryable',
   'CloudPermanent',
@@ -81,7 +94,12 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
     .configureHelp({ helpWidth: 110 })
     .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
     .option('--archive-dir <dir>', 'directory of archived log segments (history spans it and etcd)')
-    .option('--timeout <ms>', 'deadline of each etcd call', '5000');
+    .option('--timeout <ms>', 'deadline of each etcd call', '5000')
+    .option('--ipamd <url>', 'ask this ipamd (history, verify) instead of replaying the log (env IPAMCTL_IPAMD)')
+    .option(
+      '--admin-token-file <path>',
+      "ipamd's admin token for --ipamd (env ENI_IPAM_ADMIN_TOKEN_FILE or ENI_IPAM_ADMIN_TOKEN)",
+    );
   for (const o of sharedOptions())
     program.option(o.flags, `${o.description.replace(' (required)', '')} (env ${o.env})`);
 
@@ -153,36 +171,59 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
         return undefined;
       }),
     );
+  /** The subject of `history KIND ID`, checked before anything is read. */
+  const subjectOf = (kind: string, id: string): HistorySubject => {
+    if (kind === 'ip') return { kind, ip: parseIp(id) };
+    if (kind === 'pod') return { kind, pod: parsePod(id) };
+    if (kind === 'eni') return { kind, eniId: parseEni(id) };
+    throw new CommanderError(
+      2,
+      'ipamctl.usage',
+      `error: history: unknown kind ${JSON.stringify(kind)} (ip, pod or eni)`,
+    );
+  };
+  const printHistory = (json: boolean, s: HistorySubject, h: unknown) =>
+    io.out(
+      json
+        ? `${JSON.stringify(h, null, 2)}\n`
+        : s.kind === 'ip'
+          ? r.renderIpHistory(h as IpHistory)
+          : s.kind === 'pod'
+            ? r.renderPodHistory(h as PodHistory)
+            : r.renderEniHistory(h as EniHistory),
+    );
   program
     .command('history <kind> <id>')
-    .description('who held an IP, what a pod held, what happened to an ENI (kind: ip, pod or eni)')
+    .description(
+      'who held an IP, what a pod held, what happened to an ENI (kind: ip, pod or eni); with --ipamd asked of ipamd',
+    )
     .option('--since <time>', 'from this ISO-8601 time')
     .option('--until <time>', 'up to this ISO-8601 time')
-    .action(
-      run(async (ctx, kind: string, id: string, opts: { since?: string; until?: string }) => {
-        const w = parseWindow(opts);
-        if (kind === 'ip') {
-          const ip = parseIp(id);
-          const h = ipHistory(buildAuditIndex(await ctx.some(relevantTo({ kind: 'ip', ip }))), ip, w);
-          print(ctx, h, () => r.renderIpHistory(h));
-        } else if (kind === 'pod') {
-          const pod = parsePod(id);
-          const h = podHistory(buildAuditIndex(await ctx.some(relevantTo({ kind: 'pod', pod }))), pod, w);
-          print(ctx, h, () => r.renderPodHistory(h));
-        } else if (kind === 'eni') {
-          const eni = parseEni(id);
-          const h = eniHistory(buildAuditIndex(await ctx.some(relevantTo({ kind: 'eni', eniId: eni }))), eni, w);
-          print(ctx, h, () => r.renderEniHistory(h));
-        } else {
-          throw new CommanderError(
-            2,
-            'ipamctl.usage',
-            `error: history: unknown kind ${JSON.stringify(kind)} (ip, pod or eni)`,
-          );
-        }
+    .action(async (kind: string, id: string, opts: { since?: string; until?: string }) => {
+      const subject = subjectOf(kind, id);
+      const w = parseWindow(opts);
+      const g = program.opts<Record<string, string | undefined>>();
+      const target = resolveIpamd(g, io.env, parseCount(g.timeout ?? '5000', '--timeout', 600_000));
+      if (target) {
+        printHistory(g.output === 'json', subject, await getJson(target, historyPath(subject, opts)));
+        return;
+      }
+      await run(async (ctx) => {
+        // with the archive dir: only the segments whose sidecar index names the subject are read
+        const events = ctx.conn.archiveDir
+          ? await loadAbout(ctx.store, archiveAbout(ctx.store, ctx.conn.archiveDir, subject), relevantTo(subject))
+          : await ctx.some(relevantTo(subject));
+        const idx = buildAuditIndex(events);
+        const h =
+          subject.kind === 'ip'
+            ? ipHistory(idx, subject.ip, w)
+            : subject.kind === 'pod'
+              ? podHistory(idx, subject.pod, w)
+              : eniHistory(idx, subject.eniId, w);
+        printHistory(ctx.json, subject, h);
         return undefined;
-      }),
-    );
+      })();
+    });
   program
     .command('state')
     .description('nodes, ENIs, IPs and claims at a past time or revision')
@@ -204,17 +245,22 @@ export const main = async (argv: readonly string[], io: CliIo): Promise<number> 
   program
     .command('verify')
     .description(
-      'replay the whole history; check invariants, the live snapshot and (--cloud) the cloud; exit 1 on any finding',
+      'replay the whole history; check invariants, the live snapshot, (--ipamd) the projection ipamd serves and (--cloud) the cloud; exit 1 on any finding',
     )
     .option('--cloud', 'also compare with the cloud (describeEnis by the cluster tag)')
     .option('--cluster-tag-key <key>', 'tag key marking the cluster ENIs', 'eni-ipam/cluster')
     .action(
       run(async (ctx, opts: { cloud?: boolean; clusterTagKey: string }) => {
+        const g = program.opts<Record<string, string | undefined>>();
+        const target = resolveIpamd(g, io.env, parseCount(g.timeout ?? '5000', '--timeout', 600_000));
+        // ipamd's live projection first: the replay read after it covers its revision
+        const live = target ? liveProjection(await getJson(target, '/v1/projection')) : undefined;
         const events = await ctx.events();
         const snapshot = await ctx.store.loadSnapshot<Projection>(PROJECTION_SNAPSHOT);
         const report = await verify({
           events,
           ...(snapshot ? { snapshot } : {}),
+          ...(live ? { live } : {}),
           ...(opts.cloud
             ? {
                 cloud: {

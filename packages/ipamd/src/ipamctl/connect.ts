@@ -2,9 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTencentVpcApi, loadCredentials } from '@eni-ipam/cloud';
 import { IpamError, type VpcApi } from '@eni-ipam/core';
-import { Archiver, type EtcdConnectionOptions, EtcdEventStore } from '@eni-ipam/store';
+import {
+  ArchiveReader,
+  Archiver,
+  type ArchiveSegment,
+  type EtcdConnectionOptions,
+  EtcdEventStore,
+  readPendingSegments,
+  readSegmentIndex,
+  type SegmentSubject,
+  segmentConcerns,
+  validateEnvelope,
+} from '@eni-ipam/store';
 import { z } from 'zod';
 import { OPTIONS, SECRET_ENV } from '../config/options.js';
+import type { ArchiveAccess } from './commands/load.js';
 
 /** ipamd's flags that ipamctl shares (same spelling, same environment variables). */
 export const SHARED_OPTION_KEYS = [
@@ -115,6 +127,39 @@ export const openStore = (c: Connection): EtcdEventStore =>
     pageSize: 5000,
     ...(c.archiveDir ? { archiveDir: c.archiveDir } : {}),
   });
+
+/** Archived segments: the manifest key plus the archiver's NOSPACE journal. */
+export const archivedSegments = async (store: EtcdEventStore, archiveDir?: string): Promise<ArchiveSegment[]> => {
+  let value: string | null;
+  try {
+    value = await store.client.get(store.keys.manifest).string();
+  } catch (e) {
+    throw new IpamError(
+      'StoreUnavailable',
+      `cannot read the archive manifest: ${(e as Error).message}`,
+      {},
+      { cause: e },
+    );
+  }
+  const manifest = value ? (JSON.parse(value) as { segments: ArchiveSegment[] }).segments : [];
+  return [...manifest, ...(await readPendingSegments(archiveDir))];
+};
+
+/** The archive for one history question: segments, their sidecar indexes, the segment reader. */
+export const archiveAbout = (store: EtcdEventStore, archiveDir: string, subject: SegmentSubject): ArchiveAccess => {
+  const reader = new ArchiveReader(archiveDir, validateEnvelope);
+  const byFile = new Map<string, ArchiveSegment>();
+  return {
+    segments: async () => {
+      const segs = await archivedSegments(store, archiveDir);
+      for (const s of segs) byFile.set(s.file, s);
+      return segs;
+    },
+    concerns: async (ref) =>
+      segmentConcerns(await readSegmentIndex(archiveDir, byFile.get(ref.file) as ArchiveSegment), subject),
+    read: (ref) => reader.read(byFile.get(ref.file) as ArchiveSegment),
+  };
+};
 
 /** Streams with archived segments: the manifest key plus the archiver's NOSPACE journal. */
 export const archivedStreams = async (store: EtcdEventStore, archiveDir?: string): Promise<string[]> => {

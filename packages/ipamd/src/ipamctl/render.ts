@@ -110,7 +110,7 @@ export const renderEniHistory = (h: EniHistory): string =>
   );
 
 export const renderVerify = (r: VerifyReport): string => {
-  const head = `replayed ${r.events} events up to revision ${r.revision}; checked invariants 1, 2, 3, 7${r.checked.snapshot ? ', 5 (snapshot)' : ''}${r.checked.cloud ? ', 4 (cloud)' : ''}\n`;
+  const head = `replayed ${r.events} events up to revision ${r.revision}; checked invariants 1, 2, 3, 7${r.checked.snapshot ? ', 5 (snapshot)' : ''}${r.checked.live ? ', 5 (ipamd live projection)' : ''}${r.checked.cloud ? ', 4 (cloud)' : ''}\n`;
   if (r.findings.length === 0) return `${head}OK: no violations, no differences\n`;
   return `${head}${table(
     ['INVARIANT', 'SUBJECT', 'FINDING'],

@@ -161,6 +161,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       routeWrite: () => leadership?.routeWrite() ?? { kind: 'unavailable', reason: 'starting' },
     },
     ...(secrets.tls ? { tls: secrets.tls } : {}),
+    history: core.host,
   });
   const closeEtcd = async () => {
     await store.close().catch(() => undefined);

@@ -1,4 +1,5 @@
 import {
+  AUDIT_EVENT_TYPES,
   type AuditIndex,
   applyAudit,
   applyEvent,
@@ -76,6 +77,12 @@ export class ProjectionHost {
   private sinceSnapshot = 0;
   private failure: unknown;
   private caughtUp = false;
+  /** Audit index complete (false while it is rebuilt below a snapshot, see `backfillAudit`). */
+  private auditComplete = true;
+  /** Events applied while the audit index is rebuilt: folded on top of it once built. */
+  private auditPending: DecodedEvent[] = [];
+  private auditRun = 0;
+  private auditError: unknown;
   private readonly o: Required<ProjectionHostOptions>;
 
   constructor(options: ProjectionHostOptions) {
@@ -88,6 +95,7 @@ export class ProjectionHost {
     if (snap) {
       this.p = snap.state.projection;
       this.eniFacts = snap.state.enis;
+      this.backfillAudit(snap.state.projection);
     }
     let from = this.p.revision + 1;
     for (;;) {
@@ -135,6 +143,57 @@ export class ProjectionHost {
 
   get audit(): AuditIndex {
     return this.auditIdx;
+  }
+
+  /** True when the audit index covers every applied event (false while rebuilt after a snapshot). */
+  get auditReady(): boolean {
+    return this.o.audit && this.auditComplete && this.ready;
+  }
+
+  /** Resolves when the audit index is complete (for tests and the bench). */
+  waitForAudit(timeoutMs = 300_000): Promise<void> {
+    return this.waitUntil(() => this.auditComplete, timeoutMs, 'the audit index');
+  }
+
+  /**
+   * The snapshot holds the stream states but not the audit index (it outgrows one etcd value:
+   * ~10^6 spans at a million events), so the index below the snapshot is rebuilt in the
+   * background from the node streams the snapshot knows (`readStream` spans the archive and
+   * etcd), events of audit-relevant types only, folded in revision order like ipamctl's replay;
+   * events applied meanwhile are kept and folded on top. History is answered 503 until then;
+   * allocation does not wait. A failure leaves the index incomplete and is kept in `auditFailure`.
+   */
+  private backfillAudit(p: Projection): void {
+    if (!this.o.audit) return;
+    const run = ++this.auditRun;
+    this.auditComplete = false;
+    this.auditPending = [];
+    const streams = Object.entries(p.nodes).map(([name, s]) => [`node/${name}`, s.version] as const);
+    const upTo = p.revision;
+    void (async () => {
+      const raw: RecordedEvent[] = [];
+      for (const [stream, version] of streams) {
+        if (version === 0) continue;
+        for (const e of await this.o.store.readStream(stream, 1, version))
+          if (e.revision <= upTo && AUDIT_EVENT_TYPES.has(e.type)) raw.push(e);
+      }
+      raw.sort((a, b) => a.revision - b.revision);
+      const idx = emptyAuditIndex();
+      for (const e of raw) applyAudit(idx, decodeRecorded(e));
+      if (run !== this.auditRun) return; // a newer snapshot restarted the rebuild
+      for (const e of this.auditPending) applyAudit(idx, e);
+      this.auditIdx = idx;
+      this.auditPending = [];
+      this.auditComplete = true;
+      this.settle();
+    })().catch((e: unknown) => {
+      if (run === this.auditRun) this.auditError = e;
+    });
+  }
+
+  /** Why the audit index could not be rebuilt (undefined: fine; history then stays 503). */
+  get auditFailure(): unknown {
+    return this.auditError;
   }
 
   node(name: string): NodeState {
@@ -234,6 +293,7 @@ export class ProjectionHost {
     if (snap.revision > this.p.revision) {
       this.p = snap.state.projection;
       this.eniFacts = snap.state.enis;
+      this.backfillAudit(snap.state.projection);
       this.settle();
     }
     return this.p.revision + 1;
@@ -256,7 +316,10 @@ export class ProjectionHost {
         });
       }
       this.p = applyEvent(this.p, e);
-      if (this.o.audit) this.auditIdx = applyAudit(this.auditIdx, e);
+      if (this.o.audit) {
+        if (this.auditComplete) this.auditIdx = applyAudit(this.auditIdx, e);
+        else if (e.stream.startsWith('node/')) this.auditPending.push(e);
+      }
       if (e.type === 'EniCreated') {
         const { eniId, subnetId, primaryIp, mac } = e.data;
         this.eniFacts = { ...this.eniFacts, [eniId]: { eniId, node: e.stream.slice(5), subnetId, primaryIp, mac } };

@@ -1,3 +1,4 @@
+export { generateLog, ipOf, NODES, START } from '../ipamctl/bench/generate-log.js';
 export * from './fake-vpc.js';
 export * from './http.js';
 export * from './recording-service.js';

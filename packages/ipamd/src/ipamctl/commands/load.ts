@@ -59,3 +59,57 @@ export const eventsUpTo = (events: readonly LoggedEvent[], at: { revision?: numb
       (at.revision === undefined || e.revision <= at.revision) &&
       (at.time === undefined || Date.parse(e.at) <= at.time),
   );
+
+/** The archive as a reader of one question sees it (see `loadAbout`). */
+export interface ArchiveAccess {
+  /** Every archived segment (manifest and NOSPACE journal), read after the live events. */
+  segments(): Promise<readonly ArchiveSegmentRef[]>;
+  /** False when the segment's sidecar index proves it says nothing about the question. */
+  concerns(seg: ArchiveSegmentRef): Promise<boolean>;
+  read(seg: ArchiveSegmentRef): Promise<RecordedEvent[]>;
+}
+
+export interface ArchiveSegmentRef {
+  stream: string;
+  fromSeq: number;
+  toSeq: number;
+  file: string;
+  count: number;
+}
+
+/**
+ * The history that matters to one question: the live events (`readAll`) plus only the archived
+ * segments whose sidecar index names the subject (or that have no sidecar), filtered before
+ * decoding. Same result as `loadHistory(store, { filter })` when `filter` keeps only events
+ * naming the subject (tested): a segment the sidecar rules out holds none of them.
+ *
+ * The manifest is read after the live events, so a segment archived meanwhile is seen (its
+ * events left etcd in the same transaction that listed it); an archived event is kept only
+ * below its stream's first live one, as in `loadHistory`.
+ */
+export const loadAbout = async (
+  store: EventStore,
+  archive: ArchiveAccess,
+  filter: (e: RecordedEvent) => boolean,
+): Promise<LoggedEvent[]> => {
+  const live: RecordedEvent[] = [];
+  const firstLive = new Map<string, number>();
+  let from = 1;
+  for (;;) {
+    const page = await store.readAll(from, Number.MAX_SAFE_INTEGER);
+    for (const e of page.events) {
+      if (!firstLive.has(e.stream)) firstLive.set(e.stream, e.seq);
+      if (filter(e)) live.push(e);
+    }
+    if (!page.more) break;
+    from = page.nextRevision;
+  }
+  const archived: RecordedEvent[] = [];
+  for (const seg of await archive.segments()) {
+    const upTo = firstLive.get(seg.stream) ?? Number.POSITIVE_INFINITY;
+    if (seg.fromSeq >= upTo || !(await archive.concerns(seg))) continue;
+    for (const e of await archive.read(seg)) if (e.seq < upTo && filter(e)) archived.push(e);
+  }
+  const all = archived.length === 0 ? live : [...archived, ...live].sort((a, b) => a.revision - b.revision);
+  return all.map((e) => decodeRecorded(e, `${e.stream}/${e.seq}`));
+};

@@ -83,6 +83,10 @@ describe('verify', () => {
     expect(r.findings.length).toBeGreaterThan(0);
     expect(r.findings.every((f) => f.invariant === 5)).toBe(true);
     expect(r.findings[0]?.message).toMatch(/^nodes\.node-a\.allocations\.k\d+: replay has/);
+    // the same projection served by a running ipamd (verify --ipamd): named as ipamd's
+    const live = await verify({ events, live: { ...tampered, name: 'ipamd-live' } });
+    expect(live.checked.live).toBe(true);
+    expect(live.findings.map((f) => f.subject)).toContain(`snapshot/ipamd-live@${state.revision}`);
   });
 });
 

@@ -26,6 +26,8 @@ export interface VerifyInput {
   events: readonly LoggedEvent[];
   /** The live projection saved in the store (`loadSnapshot(PROJECTION_SNAPSHOT)`), if any. */
   snapshot?: Snapshot<Projection>;
+  /** The projection a running ipamd serves (`GET /v1/projection`, with `--ipamd`), if asked. */
+  live?: Snapshot<Projection>;
   /** The cloud and the tag that marks this cluster's ENIs (`eni-ipam/cluster=<id>`). */
   cloud?: { api: VpcApi; clusterTag: Tag };
 }
@@ -33,7 +35,7 @@ export interface VerifyInput {
 export interface VerifyReport {
   events: number;
   revision: number;
-  checked: { invariants: true; snapshot: boolean; cloud: boolean };
+  checked: { invariants: true; snapshot: boolean; cloud: boolean; live?: boolean };
   findings: Finding[];
 }
 
@@ -49,6 +51,8 @@ export const verify = async (input: VerifyInput): Promise<VerifyReport> => {
     subnets: Object.values(p.subnets),
   }).map((v) => ({ invariant: v.invariant, subject: v.subject, message: v.message }));
   if (input.snapshot) findings.push(...compareSnapshot(input.events, input.snapshot));
+  // ipamd's live projection at its applied revision: the same comparison as the snapshot's
+  if (input.live) findings.push(...compareSnapshot(input.events, input.live));
   if (input.cloud) {
     const enis = await input.cloud.api.describeEnis({ tags: [input.cloud.clusterTag] });
     findings.push(...compareCloud(Object.values(p.nodes), enis));
@@ -56,7 +60,12 @@ export const verify = async (input: VerifyInput): Promise<VerifyReport> => {
   return {
     events: input.events.length,
     revision: p.revision,
-    checked: { invariants: true, snapshot: input.snapshot !== undefined, cloud: input.cloud !== undefined },
+    checked: {
+      invariants: true,
+      snapshot: input.snapshot !== undefined,
+      cloud: input.cloud !== undefined,
+      ...(input.live ? { live: true } : {}),
+    },
     findings,
   };
 };

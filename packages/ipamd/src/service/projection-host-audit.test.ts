@@ -1,0 +1,54 @@
+import { InMemoryEventStore } from '@eni-ipam/store/testing';
+import { describe, expect, it } from 'vitest';
+import { buildAuditIndex } from '../ipamctl/commands/history.js';
+import { loadHistory } from '../ipamctl/commands/load.js';
+import { appendsOf, Churn } from '../ipamctl/testing/churn.js';
+import { ProjectionHost } from './projection-host.js';
+
+/** Pods churning on two nodes: a log with many holds per address, binds and ENI life. */
+const churnLog = () => {
+  const c = new Churn({}, ['node-a', 'node-b']);
+  for (let i = 0; i < 40; i++) {
+    const node = i % 2 ? 'node-a' : 'node-b';
+    c.add(node, `p${i}`);
+    c.sim.now += 30_000;
+    if (i >= 3) c.remove(i % 2 ? 'node-b' : 'node-a', `p${i - 3}`);
+  }
+  return appendsOf(c.sim.log);
+};
+
+describe('projection host: the live audit index', () => {
+  it('given a snapshot taken mid-log, when a host starts from it and the log goes on, then its audit index equals the replay of the whole log', async () => {
+    const appends = churnLog();
+    const store = new InMemoryEventStore();
+    const half = Math.floor(appends.length / 2);
+    for (const a of appends.slice(0, half)) await store.append(a);
+    const first = new ProjectionHost({ store, snapshotEvery: 0 });
+    await first.start();
+    await first.saveSnapshot();
+    await first.stop();
+
+    const host = new ProjectionHost({ store, snapshotEvery: 0 });
+    await host.start();
+    for (const a of appends.slice(half)) await store.append(a);
+    const head = await store.headRevision();
+    await host.waitFor(head);
+    await host.waitForAudit();
+
+    const replay = buildAuditIndex(await loadHistory(store));
+    expect(Object.keys(replay.ipHolders).length).toBeGreaterThan(3);
+    expect(host.auditReady).toBe(true);
+    expect(JSON.parse(JSON.stringify(host.audit))).toEqual(JSON.parse(JSON.stringify(replay)));
+    await host.stop();
+  });
+
+  it('without a snapshot the index is complete as soon as the host is caught up', async () => {
+    const store = new InMemoryEventStore();
+    for (const a of churnLog()) await store.append(a);
+    const host = new ProjectionHost({ store, snapshotEvery: 0 });
+    await host.start();
+    expect(host.auditReady).toBe(true);
+    expect(host.audit).toEqual(buildAuditIndex(await loadHistory(store)));
+    await host.stop();
+  });
+});
