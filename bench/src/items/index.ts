@@ -7,6 +7,7 @@ import allocThroughput from './1-alloc-throughput.js';
 import allocLatency from './2-alloc-latency.js';
 import cloudCalls from './5-cloud-calls.js';
 import failover from './6-failover.js';
+import history from './7-history.js';
 import cniAdd from './9-cni-add.js';
 
 export const items: readonly BenchItem[] = [
@@ -14,5 +15,6 @@ export const items: readonly BenchItem[] = [
   allocLatency, // 2
   cloudCalls, // 5
   failover, // 6
+  history, // 7
   cniAdd, // 9
 ];
