@@ -1,4 +1,4 @@
-import type { VpcApi } from '@eni-ipam/core';
+import type { PoolMode, VpcApi } from '@eni-ipam/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { IpamService } from '../api/service.js';
@@ -63,6 +63,15 @@ export class KubeRunner {
     if (s.status !== 'active' && s.status !== 'draining') return undefined;
     return this.o.host.nodePoolView(node).resources;
   };
+
+  /**
+   * A node's pool mode: exclusive when it hands out whole ENIs (an assignment in the log, or a
+   * Kubernetes pod on it asking for `tke-direct-eni`), else shared.
+   */
+  modeOf = (node: string): PoolMode =>
+    Object.keys(this.o.host.node(node).assignments).length > 0 || this.pods.hasDirectEniPod(node)
+      ? 'exclusive'
+      : 'shared';
 
   /** Starts the informers (on election). Resolves once the flags' settings are in force. */
   async start(): Promise<void> {

@@ -117,6 +117,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     },
     reconciler: {
       tickEveryMs: o.reconcileEveryMs ?? 5_000,
+      modeOf: (node) => kube?.modeOf(node) ?? 'shared',
       onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
       ...o.core?.reconciler,
     },
