@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '@eni-ipam/cloud';
-import { type Clock, decodeEvent } from '@eni-ipam/core';
+import { type Clock, decodeEvent, IpamError } from '@eni-ipam/core';
 import { createEtcdClient, EtcdEventStore, LeaderElection } from '@eni-ipam/store';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApiServer, listen } from '../api/server.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import { HmacAuthenticator } from '../auth/hmac-authenticator.js';
+import { kubeTokenReviewer, TokenReviewAuthenticator } from '../auth/tokenreview-authenticator.js';
 import type { IpamdConfig } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import { createLogger } from '../observability/logger.js';
@@ -67,6 +69,20 @@ export interface Replica {
   /** For failover tests: drops the etcd connection without resigning (the lease expires), then stops. */
   crash(): Promise<void>;
 }
+
+/** `--auth-mode`: HMAC node tokens, or ServiceAccount tokens through TokenReview. */
+const authenticatorOf = (config: IpamdConfig, secrets: Secrets, kc: KubeConfig | undefined): Authenticator => {
+  if (config.auth.mode === 'tokenreview') {
+    if (!kc) throw new IpamError('InvalidInput', '--auth-mode tokenreview needs the Kubernetes side');
+    return new TokenReviewAuthenticator({
+      review: kubeTokenReviewer(kc),
+      agentServiceAccount: config.auth.agentServiceAccount,
+      adminToken: secrets.adminToken,
+    });
+  }
+  if (!secrets.clusterSecret) throw new IpamError('InvalidInput', '--auth-mode hmac needs the cluster secret');
+  return new HmacAuthenticator({ clusterSecret: secrets.clusterSecret, adminToken: secrets.adminToken });
+};
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -151,7 +167,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   let leadership: Leadership | undefined;
   const app = buildApiServer({
     service: withPodEvents(core.service, () => kube),
-    authenticator: new HmacAuthenticator({ clusterSecret: secrets.clusterSecret, adminToken: secrets.adminToken }),
+    authenticator: authenticatorOf(config, secrets, kubeConfig),
     metrics,
     logger,
     replicaId,
