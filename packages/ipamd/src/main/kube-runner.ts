@@ -24,6 +24,8 @@ export interface KubeRunnerOptions {
   replicaId: string;
   logger: Logger;
   metrics?: IpamdMetrics;
+  /** The configuration ConfigMap (`--configmap`). */
+  configMap?: { namespace: string; name: string };
   /** Tuning of the informers and the status publisher (tests). */
   sync?: Pick<KubeSyncOptions, 'resyncIntervalMs' | 'statusIntervalMs' | 'backoff'>;
 }
@@ -86,6 +88,7 @@ export class KubeRunner {
       instance: this.o.replicaId,
       logger: logger.child({ component: 'kube' }),
       ...this.o.sync,
+      ...(this.o.configMap ? { configMap: this.o.configMap } : {}),
       onConfigOutcome: (outcome) => this.o.metrics?.configChanges.inc({ outcome }),
     });
     this.sync = sync;

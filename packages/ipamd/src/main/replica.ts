@@ -150,6 +150,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       commands: core.commands,
       vpc: meteredVpcApi,
       metrics,
+      configMap: config.configMap,
       flags: {
         preBind: config.pool.preBind,
         releaseIntervalMs: config.pool.releaseIntervalMs,

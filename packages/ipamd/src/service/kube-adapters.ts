@@ -198,7 +198,7 @@ export class KubeConfigSink implements ConfigSink {
   }
 
   async apply(config: ClusterConfig, notes: readonly string[]): Promise<void> {
-    await applyClusterConfig(this.d, config, 'configmap kube-system/tke-eni-ipamd');
+    await applyClusterConfig(this.d, config, 'configmap');
     this.d.logger?.info({ subnets: config.subnets, vpcId: config.vpcId, notes }, 'cluster configuration applied');
   }
 }
