@@ -32,6 +32,39 @@ export type HandlerContext = {
   readonly token: string | undefined;
   readonly bookmarkIntervalMs: number;
   readonly defaultWatchTimeoutSeconds: number | undefined;
+  /** ServiceAccount tokens TokenReview knows, with the user each one is. */
+  readonly serviceAccountTokens: Map<string, TokenUser>;
+};
+
+/** What a TokenReview says about an authenticated token (`status.user`). */
+export type TokenUser = {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  /** e.g. `authentication.kubernetes.io/node-name` for a pod-bound token. */
+  extra?: Record<string, string[]>;
+};
+
+export const TOKEN_REVIEW_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
+
+/** TokenReview: not stored, answered from the known tokens (201, as the real apiserver). */
+const reviewToken = (ctx: HandlerContext, res: ServerResponse, body: unknown) => {
+  const spec = (body as { spec?: { token?: unknown; audiences?: unknown } } | undefined)?.spec;
+  if (typeof spec?.token !== 'string' || spec.token === '') {
+    throw new ApiStatusError(
+      422,
+      'Invalid',
+      'TokenReview.authentication.k8s.io is invalid: spec.token: Required value',
+    );
+  }
+  const user = ctx.serviceAccountTokens.get(spec.token);
+  sendJson(res, 201, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenReview',
+    metadata: { creationTimestamp: null },
+    spec,
+    status: user ? { authenticated: true, user, audiences: [] } : { user: {}, error: 'invalid bearer token' },
+  });
 };
 
 /** The apiserver's own limit on request bodies. */
@@ -251,6 +284,7 @@ export const handleRequest = async (ctx: HandlerContext, req: IncomingMessage, r
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const fault = ctx.faults.take(method, route, watch);
     if (fault) throw fault;
+    if (url.pathname === TOKEN_REVIEW_PATH && method === 'POST') return reviewToken(ctx, res, body);
     if (!route) {
       const doc = method === 'GET' ? discovery(ctx, url.pathname) : undefined;
       if (doc === undefined) throw serverNotFound();

@@ -1,5 +1,5 @@
 export type { Fault, FaultSpec } from './faults.js';
-export type { RecordedRequest } from './http-handler.js';
+export { type RecordedRequest, TOKEN_REVIEW_PATH, type TokenUser } from './http-handler.js';
 export { type Change, ObjectStore, type ObjectStoreOptions } from './object-store.js';
 export { applyPatch, PATCH_TYPES, type PatchType } from './patch.js';
 export {

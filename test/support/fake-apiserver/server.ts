@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Fault, type FaultSpec, Faults } from './faults.js';
-import { handleRequest, type RecordedRequest } from './http-handler.js';
+import { handleRequest, type RecordedRequest, type TokenUser } from './http-handler.js';
 import { ObjectStore } from './object-store.js';
 import { PATCH_TYPES, type PatchType } from './patch.js';
 import { defaultResources, type KubeObject, type ResourceDef } from './resources.js';
@@ -75,6 +75,8 @@ export type FakeApiServer = {
   closeWatches(resource?: string): void;
   openWatchCount(resource?: string): number;
 
+  /** Makes `token` a valid ServiceAccount token for TokenReview (`POST /apis/authentication.k8s.io/v1/tokenreviews`). */
+  addServiceAccountToken(token: string, user: TokenUser): void;
   /** Makes matching requests fail with a Status of the given code (once by default). */
   injectFault(spec: FaultSpec): Fault;
   clearFaults(): void;
@@ -121,6 +123,7 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
     token: options.token,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     defaultWatchTimeoutSeconds: options.defaultWatchTimeoutSeconds,
+    serviceAccountTokens: new Map<string, TokenUser>(),
   };
   const server = createServer((req, res) => void handleRequest(ctx, req, res));
   await new Promise<void>((resolve, reject) => {
@@ -196,6 +199,9 @@ export const startFakeApiServer = async (options: FakeApiServerOptions = {}): Pr
       for (const w of watchesOf(resource)) w.close();
     },
     openWatchCount: (resource) => watchesOf(resource).length,
+    addServiceAccountToken: (token, user) => {
+      ctx.serviceAccountTokens.set(token, user);
+    },
     injectFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     get requests() {

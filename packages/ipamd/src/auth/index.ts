@@ -1,2 +1,3 @@
 export * from './authenticator.js';
 export * from './hmac-authenticator.js';
+export * from './tokenreview-authenticator.js';

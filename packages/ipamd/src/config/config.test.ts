@@ -100,7 +100,12 @@ describe('loadConfig', () => {
       ],
       {},
     );
-    expect(c.auth).toEqual({ clusterSecret: { file: '/etc/ipamd/secret' }, adminToken: { file: '/etc/ipamd/admin' } });
+    expect(c.auth).toEqual({
+      mode: 'hmac',
+      clusterSecret: { file: '/etc/ipamd/secret' },
+      adminToken: { file: '/etc/ipamd/admin' },
+      agentServiceAccount: 'kube-system/tke-eni-agent',
+    });
     expect(c.listen.tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
     expect(c.etcd.auth).toEqual({ username: 'ipamd', password: { file: '/p' } });
     expect(c.cloud.credentials).toEqual({ file: '/creds.json' });
@@ -189,6 +194,21 @@ describe('the Kubernetes side', () => {
     });
     expect(load(required, { ...baseEnv, KUBECONFIG: '/x' }).kube).toEqual({ kubeconfig: '/x' });
     expect(load(required, { ...baseEnv, KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kube).toEqual({ inCluster: true });
+  });
+});
+
+describe('--auth-mode', () => {
+  const noSecret = { TENCENTCLOUD_SECRET_ID: 'AKIDexample', TENCENTCLOUD_SECRET_KEY: 'example-key' };
+  it('tokenreview needs no cluster secret but the Kubernetes side', () => {
+    const c = load([...required, '--auth-mode', 'tokenreview', '--kubeconfig', '/k'], noSecret);
+    expect(c.auth).toMatchObject({ mode: 'tokenreview', clusterSecret: undefined });
+    expect(problemsOf([...required, '--auth-mode', 'tokenreview'], noSecret)).toEqual([
+      '--auth-mode tokenreview needs the Kubernetes side (--kubeconfig, env KUBECONFIG, or in-cluster)',
+    ]);
+  });
+  it('hmac (the default) needs the cluster secret', () => {
+    expect(problemsOf(required, noSecret).some((p) => p.includes('ENI_IPAM_AUTH_SECRET'))).toBe(true);
+    expect(problemsOf([...required, '--auth-mode', 'oidc']).some((p) => p.startsWith('--auth-mode'))).toBe(true);
   });
 });
 

@@ -24,7 +24,17 @@ export interface IpamdConfig {
     endpoint: string;
     credentials: { file: string } | { secretId: string; secretKey: string };
   };
-  auth: { clusterSecret: SecretSource; adminToken: SecretSource | undefined };
+  /**
+   * `hmac`: node tokens derived from the cluster secret (required then). `tokenreview`: agents
+   * present their ServiceAccount tokens, checked by TokenReview (needs the Kubernetes side).
+   */
+  auth: {
+    mode: 'hmac' | 'tokenreview';
+    clusterSecret: SecretSource | undefined;
+    adminToken: SecretSource | undefined;
+    /** The agents' ServiceAccount, `namespace/name` (tokenreview). */
+    agentServiceAccount: string;
+  };
   pool: { preBind: { min: number; max: number }; releaseIntervalMs: number; policy: 'warm' | 'on-demand' };
   configMap: { namespace: string; name: string };
   /**
@@ -114,6 +124,8 @@ const FIELD: Record<string, z.ZodType> = {
   releaseInterval: goDuration(1000, false),
   poolPolicy: poolPolicySchema,
   kubeconfig: text(),
+  authMode: z.enum(['hmac', 'tokenreview']),
+  agentServiceAccount: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
   configmap: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
 };
@@ -172,7 +184,7 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
     problems.push('--region is required (or env ENI_IPAM_REGION)');
   }
   const clusterSecret = secret('authSecretFile', SECRET_ENV.authSecret, 'the auth secret');
-  if (!clusterSecret && !problems.some((p) => p.includes('auth-secret-file'))) {
+  if (v.authMode !== 'tokenreview' && !clusterSecret && !problems.some((p) => p.includes('auth-secret-file'))) {
     problems.push(`--auth-secret-file or env ${SECRET_ENV.authSecret} is required`);
   }
   const adminToken = secret('adminTokenFile', SECRET_ENV.adminToken, 'the admin token');
@@ -199,6 +211,9 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
     problems.push(
       `cloud credentials: --cloud-credentials-file, or both env ${SECRET_ENV.cloudSecretId} and ${SECRET_ENV.cloudSecretKey}`,
     );
+  }
+  if (v.authMode === 'tokenreview' && !v.kubeconfig && !src.env.KUBERNETES_SERVICE_HOST) {
+    problems.push('--auth-mode tokenreview needs the Kubernetes side (--kubeconfig, env KUBECONFIG, or in-cluster)');
   }
   if (problems.length > 0) return fail(problems);
 
@@ -229,7 +244,12 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
         ? { file: v.cloudCredentialsFile as string }
         : { secretId: secretId as string, secretKey: secretKey as string },
     },
-    auth: { clusterSecret: clusterSecret as SecretSource, adminToken },
+    auth: {
+      mode: v.authMode as 'hmac' | 'tokenreview',
+      clusterSecret,
+      adminToken,
+      agentServiceAccount: v.agentServiceAccount as string,
+    },
     pool: {
       preBind: preBind.data as { min: number; max: number },
       releaseIntervalMs: v.releaseInterval as number,

@@ -102,7 +102,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     flags: '--auth-secret-file <path>',
     key: 'authSecretFile',
     env: 'ENI_IPAM_AUTH_SECRET_FILE',
-    description: 'cluster secret node tokens derive from (or env ENI_IPAM_AUTH_SECRET); required',
+    description: 'cluster secret node tokens derive from (or env ENI_IPAM_AUTH_SECRET); required with --auth-mode hmac',
+  },
+  {
+    flags: '--auth-mode <mode>',
+    key: 'authMode',
+    env: 'ENI_IPAM_AUTH_MODE',
+    description:
+      'how agents authenticate: hmac (node tokens from the cluster secret) or tokenreview (their ServiceAccount tokens)',
+    default: 'hmac',
+  },
+  {
+    flags: '--agent-service-account <namespace/name>',
+    key: 'agentServiceAccount',
+    env: 'ENI_IPAM_AGENT_SERVICE_ACCOUNT',
+    description: "the node agents' ServiceAccount (--auth-mode tokenreview)",
+    default: 'kube-system/tke-eni-agent',
   },
   {
     flags: '--admin-token-file <path>',

@@ -4,7 +4,8 @@ import { ConfigError, type IpamdConfig, type SecretSource } from './config.js';
 
 /** The secret values a config points at, read once at start-up. Never logged. */
 export interface Secrets {
-  clusterSecret: string;
+  /** Absent only with `--auth-mode tokenreview`. */
+  clusterSecret: string | undefined;
   adminToken: string | undefined;
   etcdPassword: string | undefined;
   cloud: { secretId: string; secretKey: string };
@@ -67,7 +68,7 @@ export const loadSecrets = async (
     : undefined;
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    clusterSecret: clusterSecret as string,
+    clusterSecret,
     adminToken,
     etcdPassword,
     cloud: cloud as Secrets['cloud'],

@@ -19,6 +19,25 @@ afterEach(async () => {
 });
 
 describe('ConfigMapSync', () => {
+  it('watches the ConfigMap --configmap names, and counts outcomes', async () => {
+    const outcomes: string[] = [];
+    const harness = await startHarness(
+      (api) => {
+        api.create('configmaps', cm('subnet-aaaa1111'));
+        api.create('configmaps', { metadata: { name: 'eni', namespace: 'ops' }, data: cm('subnet-cccc3333').data });
+      },
+      { configMap: { namespace: 'ops', name: 'eni' }, onConfigOutcome: (o) => outcomes.push(o) },
+    );
+    h = harness;
+    await harness.kube.ready;
+    await waitFor(() => harness.sink.applied.length === 1, { what: 'the first apply' });
+    expect(harness.sink.config.subnets).toEqual(['subnet-cccc3333']);
+    harness.api.patch('configmaps', 'eni', { data: { TKE_ENI_IPAMD_SUBNET_ID: 'subnet-BAD' } }, { namespace: 'ops' });
+    await waitFor(() => outcomes.includes('rejected'), { what: 'the rejection' });
+    expect(outcomes).toEqual(['applied', 'rejected']);
+    expect(harness.sink.config.subnets).toEqual(['subnet-cccc3333']);
+  });
+
   it('applies the ConfigMap at start and each valid change live, with a Normal Event', async () => {
     const harness = await startHarness((api) => {
       api.create('configmaps', cm('subnet-aaaa1111'));

@@ -20,6 +20,8 @@ export interface ConfigMapSyncOptions {
   sink: ConfigSink;
   events: KubeEventRecorder;
   logger?: Logger;
+  /** The ConfigMap watched. Default `kube-system/tke-eni-ipamd` (`--configmap`). */
+  configMap?: { namespace: string; name: string };
   /** Each version's outcome (a metric): applied, unchanged or rejected. */
   onOutcome?: (outcome: 'applied' | 'unchanged' | 'rejected') => void;
 }
@@ -37,7 +39,12 @@ export class ConfigMapSync {
   /** resourceVersion of the last rejected version (one Warning per version). */
   private rejectedAt: string | undefined;
 
+  private readonly namespace: string;
+  private readonly name: string;
+
   constructor(private readonly opts: ConfigMapSyncOptions) {
+    this.namespace = opts.configMap?.namespace ?? CONFIGMAP_NAMESPACE;
+    this.name = opts.configMap?.name ?? CONFIGMAP_NAME;
     opts.informer.on('add', (cm) => this.changed(cm));
     opts.informer.on('update', (cm) => this.changed(cm));
     opts.informer.on('resync', (all) => {
@@ -45,7 +52,7 @@ export class ConfigMapSync {
     });
     opts.informer.on('delete', () =>
       opts.logger?.warn(
-        { configMap: `${CONFIGMAP_NAMESPACE}/${CONFIGMAP_NAME}` },
+        { configMap: `${this.namespace}/${this.name}` },
         'ConfigMap deleted; the configuration in force stays',
       ),
     );
@@ -56,7 +63,7 @@ export class ConfigMapSync {
   }
 
   private changed(cm: V1ConfigMap): void {
-    if (cm.metadata?.name !== CONFIGMAP_NAME || cm.metadata.namespace !== CONFIGMAP_NAMESPACE) return;
+    if (cm.metadata?.name !== this.name || cm.metadata.namespace !== this.namespace) return;
     void this.queue.run('configmap', () => this.apply(cm));
   }
 
@@ -66,8 +73,8 @@ export class ConfigMapSync {
     const involved = {
       kind: 'ConfigMap',
       apiVersion: 'v1',
-      namespace: CONFIGMAP_NAMESPACE,
-      name: CONFIGMAP_NAME,
+      namespace: this.namespace,
+      name: this.name,
       uid: cm.metadata?.uid,
       resourceVersion: rv,
     };

@@ -25,6 +25,8 @@ export interface KubeSyncOptions {
   statusIntervalMs?: number;
   backoff?: Backoff;
   logger?: Logger;
+  /** The configuration ConfigMap. Default `kube-system/tke-eni-ipamd`. */
+  configMap?: { namespace: string; name: string };
   /** Each ConfigMap version's outcome (a metric). */
   onConfigOutcome?: ConfigMapSyncOptions['onOutcome'];
 }
@@ -65,7 +67,8 @@ export const startKubeSync = (opts: KubeSyncOptions): KubeSync => {
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
     ...(logger ? { logger } : {}),
   };
-  const fieldSelector = `metadata.name=${CONFIGMAP_NAME}`;
+  const cm = opts.configMap ?? { namespace: CONFIGMAP_NAMESPACE, name: CONFIGMAP_NAME };
+  const fieldSelector = `metadata.name=${cm.name}`;
   const informers = {
     nodes: new ResilientInformer<V1Node>({
       ...common,
@@ -82,9 +85,9 @@ export const startKubeSync = (opts: KubeSyncOptions): KubeSync => {
     configMap: new ResilientInformer<V1ConfigMap>({
       ...common,
       name: 'configmap',
-      path: `/api/v1/namespaces/${CONFIGMAP_NAMESPACE}/configmaps`,
+      path: `/api/v1/namespaces/${cm.namespace}/configmaps`,
       fieldSelector,
-      list: () => core.listNamespacedConfigMap({ namespace: CONFIGMAP_NAMESPACE, fieldSelector }),
+      list: () => core.listNamespacedConfigMap({ namespace: cm.namespace, fieldSelector }),
     }),
   };
   const events = new KubeEventRecorder({
@@ -106,6 +109,7 @@ export const startKubeSync = (opts: KubeSyncOptions): KubeSync => {
     informer: informers.configMap,
     sink: opts.config,
     events,
+    configMap: cm,
     ...withLogger,
     ...(opts.onConfigOutcome ? { onOutcome: opts.onConfigOutcome } : {}),
   });

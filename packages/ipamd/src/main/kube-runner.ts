@@ -1,4 +1,4 @@
-import type { VpcApi } from '@eni-ipam/core';
+import type { PoolMode, VpcApi } from '@eni-ipam/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { IpamService } from '../api/service.js';
@@ -24,6 +24,8 @@ export interface KubeRunnerOptions {
   replicaId: string;
   logger: Logger;
   metrics?: IpamdMetrics;
+  /** The configuration ConfigMap (`--configmap`). */
+  configMap?: { namespace: string; name: string };
   /** Tuning of the informers and the status publisher (tests). */
   sync?: Pick<KubeSyncOptions, 'resyncIntervalMs' | 'statusIntervalMs' | 'backoff'>;
 }
@@ -64,6 +66,15 @@ export class KubeRunner {
     return this.o.host.nodePoolView(node).resources;
   };
 
+  /**
+   * A node's pool mode: exclusive when it hands out whole ENIs (an assignment in the log, or a
+   * Kubernetes pod on it asking for `tke-direct-eni`), else shared.
+   */
+  modeOf = (node: string): PoolMode =>
+    Object.keys(this.o.host.node(node).assignments).length > 0 || this.pods.hasDirectEniPod(node)
+      ? 'exclusive'
+      : 'shared';
+
   /** Starts the informers (on election). Resolves once the flags' settings are in force. */
   async start(): Promise<void> {
     const { logger } = this.o;
@@ -77,6 +88,7 @@ export class KubeRunner {
       instance: this.o.replicaId,
       logger: logger.child({ component: 'kube' }),
       ...this.o.sync,
+      ...(this.o.configMap ? { configMap: this.o.configMap } : {}),
       onConfigOutcome: (outcome) => this.o.metrics?.configChanges.inc({ outcome }),
     });
     this.sync = sync;

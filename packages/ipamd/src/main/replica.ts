@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '@eni-ipam/cloud';
-import { type Clock, decodeEvent } from '@eni-ipam/core';
+import { type Clock, decodeEvent, IpamError } from '@eni-ipam/core';
 import { createEtcdClient, EtcdEventStore, LeaderElection } from '@eni-ipam/store';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApiServer, listen } from '../api/server.js';
+import type { Authenticator } from '../auth/authenticator.js';
 import { HmacAuthenticator } from '../auth/hmac-authenticator.js';
+import { kubeTokenReviewer, TokenReviewAuthenticator } from '../auth/tokenreview-authenticator.js';
 import type { IpamdConfig } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import { createLogger } from '../observability/logger.js';
@@ -70,6 +72,20 @@ export interface Replica {
   crash(): Promise<void>;
 }
 
+/** `--auth-mode`: HMAC node tokens, or ServiceAccount tokens through TokenReview. */
+const authenticatorOf = (config: IpamdConfig, secrets: Secrets, kc: KubeConfig | undefined): Authenticator => {
+  if (config.auth.mode === 'tokenreview') {
+    if (!kc) throw new IpamError('InvalidInput', '--auth-mode tokenreview needs the Kubernetes side');
+    return new TokenReviewAuthenticator({
+      review: kubeTokenReviewer(kc),
+      agentServiceAccount: config.auth.agentServiceAccount,
+      adminToken: secrets.adminToken,
+    });
+  }
+  if (!secrets.clusterSecret) throw new IpamError('InvalidInput', '--auth-mode hmac needs the cluster secret');
+  return new HmacAuthenticator({ clusterSecret: secrets.clusterSecret, adminToken: secrets.adminToken });
+};
+
 const systemClock: Clock = { now: () => Date.now() };
 
 const etcdTls = async (tls: IpamdConfig['etcd']['tls']) => {
@@ -120,6 +136,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     reconciler: {
       tickEveryMs: o.reconcileEveryMs ?? 5_000,
       settleMs: o.reconcileSettleMs ?? 100,
+      modeOf: (node) => kube?.modeOf(node) ?? 'shared',
       onError: (node, action, err) => logger.warn({ node, action, err }, 'pool planning failed; planned again later'),
       ...o.core?.reconciler,
     },
@@ -136,6 +153,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       commands: core.commands,
       vpc: meteredVpcApi,
       metrics,
+      configMap: config.configMap,
       flags: {
         preBind: config.pool.preBind,
         releaseIntervalMs: config.pool.releaseIntervalMs,
@@ -153,7 +171,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   let leadership: Leadership | undefined;
   const app = buildApiServer({
     service: withPodEvents(core.service, () => kube),
-    authenticator: new HmacAuthenticator({ clusterSecret: secrets.clusterSecret, adminToken: secrets.adminToken }),
+    authenticator: authenticatorOf(config, secrets, kubeConfig),
     metrics,
     logger,
     replicaId,

@@ -83,6 +83,6 @@ export const describeConfig = (c: IpamdConfig): Record<string, unknown> => {
       ...c.cloud,
       credentials: 'file' in c.cloud.credentials ? c.cloud.credentials : { secretId: CENSOR, secretKey: CENSOR },
     },
-    auth: { clusterSecret: hide(c.auth.clusterSecret), adminToken: hide(c.auth.adminToken) },
+    auth: { ...c.auth, clusterSecret: hide(c.auth.clusterSecret), adminToken: hide(c.auth.adminToken) },
   };
 };

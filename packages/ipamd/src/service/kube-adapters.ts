@@ -152,6 +152,12 @@ export class KubePodLifecycle implements PodLifecycle {
     return p.claimPolicy;
   }
 
+  /** True when a VPC-CNI pod on `node` asks for a whole ENI (`tke-direct-eni`). */
+  hasDirectEniPod(node: string): boolean {
+    for (const p of this.pods.values()) if (p.node === node && p.network === 'tke-direct-eni') return true;
+    return false;
+  }
+
   /** The pod as last seen, for Events. */
   get(namespace: string, name: string): PodInfo | undefined {
     return this.pods.get(`${namespace}/${name}`);
@@ -192,7 +198,7 @@ export class KubeConfigSink implements ConfigSink {
   }
 
   async apply(config: ClusterConfig, notes: readonly string[]): Promise<void> {
-    await applyClusterConfig(this.d, config, 'configmap kube-system/tke-eni-ipamd');
+    await applyClusterConfig(this.d, config, 'configmap');
     this.d.logger?.info({ subnets: config.subnets, vpcId: config.vpcId, notes }, 'cluster configuration applied');
   }
 }
