@@ -110,6 +110,12 @@ describe('RBAC: least privilege for what ipamd calls', () => {
     { call: 'createNamespacedEvent', file: 'kube/event-recorder.ts', rule: 'events create', why: 'Events' },
     { call: 'patchNamespacedEvent', file: 'kube/event-recorder.ts', rule: 'events patch', why: 'Event counts' },
     { call: 'listNamespacedEvent', file: 'kube/event-recorder.ts', rule: 'events list', why: 'Events after a restart' },
+    {
+      call: 'createTokenReview',
+      file: 'auth/tokenreview-authenticator.ts',
+      rule: 'authentication.k8s.io/tokenreviews create',
+      why: '--auth-mode tokenreview',
+    },
   ] as const;
 
   /** Every client-node API method name (CoreV1Api, AuthenticationV1Api, ... prototypes). */
@@ -146,9 +152,10 @@ describe('RBAC: least privilege for what ipamd calls', () => {
     const granted: string[] = [];
     const cr = find<k8s.V1ClusterRole>('ClusterRole', 'eni-ipamd');
     for (const r of cr.rules ?? []) {
-      expect(r.apiGroups).toEqual(['']);
+      expect(r.apiGroups).toHaveLength(1);
       expect(r.resourceNames).toBeUndefined();
-      for (const res of r.resources ?? []) granted.push(`${res} ${(r.verbs ?? []).join(' ')}`);
+      const group = r.apiGroups?.[0] ? `${r.apiGroups[0]}/` : '';
+      for (const res of r.resources ?? []) granted.push(`${group}${res} ${(r.verbs ?? []).join(' ')}`);
     }
     const role = find<k8s.V1Role>('Role', 'eni-ipamd-config');
     for (const r of role.rules ?? []) {
@@ -173,9 +180,7 @@ describe('RBAC: least privilege for what ipamd calls', () => {
     expect(norm(granted).sort()).toEqual(norm(want).sort());
     expect(readText('packages/ipamd/src/kube/configmap-sync.ts')).toMatch(/CONFIGMAP_NAME = 'tke-eni-ipamd'/);
     // the informer asks by name, which a resourceNames-restricted list/watch requires
-    expect(readText('packages/ipamd/src/kube/kube-sync.ts')).toMatch(
-      /fieldSelector = `metadata\.name=\$\{CONFIGMAP_NAME\}`/,
-    );
+    expect(readText('packages/ipamd/src/kube/kube-sync.ts')).toMatch(/fieldSelector = `metadata\.name=\$\{cm\.name\}`/);
   });
 
   it('the bindings give the roles to ipamd’s ServiceAccount, and the agent has no API access', () => {

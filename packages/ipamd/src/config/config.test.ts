@@ -104,7 +104,7 @@ describe('loadConfig', () => {
       mode: 'hmac',
       clusterSecret: { file: '/etc/ipamd/secret' },
       adminToken: { file: '/etc/ipamd/admin' },
-      agentServiceAccount: 'kube-system/tke-eni-agent',
+      agentServiceAccount: 'kube-system/eni-agent',
     });
     expect(c.listen.tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
     expect(c.etcd.auth).toEqual({ username: 'ipamd', password: { file: '/p' } });

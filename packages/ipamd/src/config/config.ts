@@ -42,6 +42,10 @@ export interface IpamdConfig {
    * in-cluster config (a pod: env KUBERNETES_SERVICE_HOST), or undefined (no Kubernetes side).
    */
   kube: { kubeconfig: string } | { inCluster: true } | undefined;
+  /** Archived log segments (`--archive-dir`); absent: the log lives in etcd alone. */
+  archiveDir: string | undefined;
+  /** Leader lease TTL, seconds (`--election-ttl`). */
+  electionTtlSeconds: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 }
 
@@ -127,6 +131,8 @@ const FIELD: Record<string, z.ZodType> = {
   authMode: z.enum(['hmac', 'tokenreview']),
   agentServiceAccount: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
   configmap: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
+  archiveDir: text(),
+  electionTtl: intText.pipe(z.number().min(2, 'at least 2 seconds').max(60, 'at most 60 seconds')),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
 };
 
@@ -261,6 +267,8 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
       : src.env.KUBERNETES_SERVICE_HOST
         ? { inCluster: true }
         : undefined,
+    archiveDir: v.archiveDir as string | undefined,
+    electionTtlSeconds: v.electionTtl as number,
     logLevel: v.logLevel as IpamdConfig['logLevel'],
   };
   return { kind: 'config', config };

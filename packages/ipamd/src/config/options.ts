@@ -117,7 +117,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'agentServiceAccount',
     env: 'ENI_IPAM_AGENT_SERVICE_ACCOUNT',
     description: "the node agents' ServiceAccount (--auth-mode tokenreview)",
-    default: 'kube-system/tke-eni-agent',
+    default: 'kube-system/eni-agent',
   },
   {
     flags: '--admin-token-file <path>',
@@ -166,6 +166,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: 'KUBECONFIG',
     description:
       'kubeconfig of the Kubernetes side (default: in-cluster config when running in a pod; none: no Kubernetes side)',
+  },
+  {
+    flags: '--archive-dir <path>',
+    key: 'archiveDir',
+    env: 'ENI_IPAM_ARCHIVE_DIR',
+    description: 'directory of archived log segments (shared with ipamctl archive): start-up and history span it and etcd',
+  },
+  {
+    flags: '--election-ttl <seconds>',
+    key: 'electionTtl',
+    env: 'ENI_IPAM_ELECTION_TTL',
+    description: 'leader lease TTL in seconds (2..60): a dead leader is replaced after about this long',
+    default: '5',
   },
   {
     flags: '--log-level <level>',

@@ -26,7 +26,7 @@ export interface ReplicaOptions {
   metrics?: IpamdMetrics;
   /** Base URL the other replicas reach this one at; default: the bound address (0.0.0.0 -> host name). */
   advertiseUrl?: string;
-  /** Election lease TTL, seconds (default 5). */
+  /** Election lease TTL, seconds (default: the config's `--election-ttl`). */
   electionTtlSeconds?: number;
   /** Adapter tuning (timeouts, rate limits, retries); the connection comes from the config. */
   vpc?: Partial<TencentVpcApiOptions>;
@@ -115,7 +115,12 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       : {}),
   });
   const { prefix } = config.etcd;
-  const store = new EtcdEventStore({ client, prefix, decode: decodeEvent });
+  const store = new EtcdEventStore({
+    client,
+    prefix,
+    decode: decodeEvent,
+    ...(config.archiveDir ? { archiveDir: config.archiveDir } : {}),
+  });
   const vpc = createTencentVpcApi({ ...vpcOptionsOf(config, secrets), ...o.vpc });
   let election: LeaderElection | undefined;
   let kube: KubeRunner | undefined;
@@ -193,7 +198,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     throw e;
   }
   const selfUrl = o.advertiseUrl ?? url.replace(/\/\/(0\.0\.0\.0|\[::\]):/, `//${hostname()}:`);
-  election = new LeaderElection({ client, prefix, candidate: selfUrl, ttlSeconds: o.electionTtlSeconds ?? 5 });
+  election = new LeaderElection({ client, prefix, candidate: selfUrl, ttlSeconds: o.electionTtlSeconds ?? config.electionTtlSeconds });
   logger.info({ url, advertised: selfUrl }, 'API listening; catching up with the log');
   try {
     await core.host.start();
