@@ -171,7 +171,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     flags: '--archive-dir <path>',
     key: 'archiveDir',
     env: 'ENI_IPAM_ARCHIVE_DIR',
-    description: 'directory of archived log segments (shared with ipamctl archive): start-up and history span it and etcd',
+    description:
+      'directory of archived log segments (shared with ipamctl archive): start-up and history span it and etcd',
   },
   {
     flags: '--election-ttl <seconds>',

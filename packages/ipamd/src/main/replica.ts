@@ -198,7 +198,12 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     throw e;
   }
   const selfUrl = o.advertiseUrl ?? url.replace(/\/\/(0\.0\.0\.0|\[::\]):/, `//${hostname()}:`);
-  election = new LeaderElection({ client, prefix, candidate: selfUrl, ttlSeconds: o.electionTtlSeconds ?? config.electionTtlSeconds });
+  election = new LeaderElection({
+    client,
+    prefix,
+    candidate: selfUrl,
+    ttlSeconds: o.electionTtlSeconds ?? config.electionTtlSeconds,
+  });
   logger.info({ url, advertised: selfUrl }, 'API listening; catching up with the log');
   try {
     await core.host.start();
