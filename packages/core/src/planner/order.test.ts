@@ -108,11 +108,12 @@ describe('pickEniForExclusivePod', () => {
     expect(pickEniForExclusivePod(enis, 'subnet-a')?.id).toBe('eni-3');
     expect(pickEniForExclusivePod(enis, 'subnet-z')).toBeUndefined();
   });
-  it('never takes an ENI that carries secondary IPs: shared pods (or idle or in-flight IPs) would move with it', () => {
+  it('never takes an ENI with an IP held by a pod or an IP in flight on it; idle bound IPs only after empty ENIs', () => {
     const withPods = eni('eni-1', { ips: ips('10.0.1', 2, 1) });
     const idle = eni('eni-2', { ips: ips('10.0.2', 1) });
     const binding = eni('eni-3', { ips: ips('10.0.3', 1, 0, 'binding') });
-    expect(pickEniForExclusivePod([primaryEni(), withPods, idle, binding])).toBeUndefined();
+    expect(pickEniForExclusivePod([primaryEni(), withPods, idle, binding])?.id).toBe('eni-2');
     expect(pickEniForExclusivePod([primaryEni(), withPods, idle, binding, eni('eni-9')])?.id).toBe('eni-9');
+    expect(pickEniForExclusivePod([primaryEni(), withPods, binding])).toBeUndefined();
   });
 });

@@ -109,12 +109,11 @@ export const pickSubnetForNewEni = (subnets: readonly PlannerSubnet[], zone: str
 };
 
 /**
- * The ENI for a new exclusive pod: an attached, unassigned, unclaimed pool ENI that carries no
- * secondary IP in any state (the whole ENI moves into the pod's netns, so shared pods' addresses
- * on it would go with it), optionally in `subnetId` (for a pod whose claim lives there), lowest
- * ENI id first. `undefined` when the pool has none available.
- *
- * @example pickEniForExclusivePod(node.enis)?.id // 'eni-3'
+ * The ENI for a new exclusive pod: an attached, unassigned, unclaimed pool ENI none of whose
+ * secondary IPs is held by a pod or in flight (the whole ENI moves into the pod's netns: shared
+ * pods' addresses would go with it), optionally in `subnetId` (for a pod whose claim lives
+ * there). Fewest bound idle IPs first (they sit unused while the pod holds the ENI), then the
+ * lowest ENI id. `undefined` when the pool has none available.
  */
 export const pickEniForExclusivePod = (enis: readonly PlannerEni[], subnetId?: string): PlannerEni | undefined =>
   enis
@@ -122,7 +121,7 @@ export const pickEniForExclusivePod = (enis: readonly PlannerEni[], subnetId?: s
       (e) =>
         e.state === 'attached' &&
         isPoolEni(e) &&
-        e.ips.length === 0 &&
+        e.ips.every((i) => i.status === 'bound' && !i.allocated) &&
         (subnetId === undefined || e.subnetId === subnetId),
     )
-    .sort(byId)[0];
+    .sort((a, b) => a.ips.length - b.ips.length || byId(a, b))[0];

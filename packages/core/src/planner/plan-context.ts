@@ -63,6 +63,19 @@ export const slowReleaseDue = (ctx: PlanContext): boolean => {
 export const usedSlots = (enis: readonly PlannerEni[]): number =>
   enis.filter((e) => e.state !== 'deleting' && !(e.claimedBy !== undefined && e.state === 'detached')).length;
 
+/**
+ * Whether one more ENI may be attached: the ENIs on the instance (attached, attaching, detaching)
+ * plus the attaches this plan already holds stay within `maxEnis`. A detached pool ENI can
+ * outnumber the free slots when a failed delete brings it back after a new ENI took its slot.
+ */
+export const canAttach = (ctx: PlanContext): boolean => {
+  const onNode = ctx.input.enis.filter((e) => ['attached', 'attaching', 'detaching'].includes(e.state)).length;
+  const planned = ctx.actions.filter((a) => a.kind === 'attachEni').length;
+  if (onNode + planned < ctx.input.limits.maxEnis) return true;
+  ctx.explain.push(`no attach: the instance holds its max ${ctx.input.limits.maxEnis} ENIs`);
+  return false;
+};
+
 /** One `unbindIps` action per ENI, in the order the picks came. */
 export const unbindPicked = (ctx: PlanContext, picks: readonly PickedIp[], why: string, paced = false): void => {
   const byEni = new Map<string, string[]>();

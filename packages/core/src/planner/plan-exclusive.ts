@@ -16,7 +16,15 @@
  * On-demand: no pool; the domain creates an ENI per pod. The planner only drains.
  */
 import { maxExclusiveEnis } from './limits.js';
-import { checkZone, createOneEni, finish, newContext, type PlanContext, slowReleaseDue } from './plan-context.js';
+import {
+  canAttach,
+  checkZone,
+  createOneEni,
+  finish,
+  newContext,
+  type PlanContext,
+  slowReleaseDue,
+} from './plan-context.js';
 import type { PlanFigures, PlannerEni, PlannerInput, PoolPlan } from './types.js';
 
 /** Pool ENIs on (or on their way to) the node; a pod's detached ENI is attached back, so it counts. */
@@ -56,7 +64,7 @@ const deleteDetached = (ctx: PlanContext, pool: readonly PlannerEni[], why: stri
 const fill = (ctx: PlanContext, pool: readonly PlannerEni[], need0: number): void => {
   let need = need0;
   for (const eni of pool.filter((e) => e.state === 'detached' && e.exclusivePod === undefined)) {
-    if (need > 0) {
+    if (need > 0 && canAttach(ctx)) {
       ctx.actions.push({ kind: 'attachEni', eniId: eni.id, why: 'the ENI pool is below pods + min: attach' });
       need -= 1;
     } else {

@@ -12,6 +12,7 @@
 import { maxBindableIps, secondaryIpsPerEni } from './limits.js';
 import { allocatedIps, boundIps, isPoolEni, pickIpsToRelease, pickSubnetForNewEni } from './order.js';
 import {
+  canAttach,
   checkZone,
   createOneEni,
   finish,
@@ -87,6 +88,7 @@ const fill = (ctx: PlanContext, pool: readonly PlannerEni[], need0: number): voi
   if (need === 0) return;
   for (const eni of pool.filter((e) => e.state === 'creating' || e.state === 'attaching' || e.state === 'detached')) {
     if (eni.state === 'detached' && eni.ips.length === 0) {
+      if (!canAttach(ctx)) continue;
       ctx.actions.push({ kind: 'attachEni', eniId: eni.id, why: 'the pool needs IPs: attach the existing ENI' });
     }
     need = Math.max(0, need - (perEni - eni.ips.length));
@@ -106,6 +108,7 @@ const fill = (ctx: PlanContext, pool: readonly PlannerEni[], need0: number): voi
 
 const planWarm = (ctx: PlanContext, pool: readonly PlannerEni[], f: PlanFigures): void => {
   for (const eni of pool.filter((e) => e.state === 'detached' && e.ips.length > 0)) {
+    if (!canAttach(ctx)) break;
     ctx.actions.push({ kind: 'attachEni', eniId: eni.id, why: 'a detached pool ENI still holds bound IPs: attach it' });
   }
   if (f.bound > f.maxBindable) {
