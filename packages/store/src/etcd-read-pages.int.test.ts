@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@eni-ipam/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdEventStore } from './etcd-event-store.js';
-import { type EtcdMember, startEtcd } from './testing/etcd-harness.js';
+import { type EtcdCluster, startEtcd } from './testing/etcd-harness.js';
 import { freshNode } from './testing/event-store-contract.js';
 import { nextEvents } from './testing/events.js';
 
@@ -32,7 +32,7 @@ const readPages = async (store: EtcdEventStore, from: number, limit: number) => 
 };
 
 describe('EtcdEventStore.readAll paging', () => {
-  let etcd: EtcdMember;
+  let etcd: EtcdCluster;
   let store: EtcdEventStore;
   const streams = Array.from({ length: 4 }, () => freshNode('pg'));
   const versions = new Map<string, number>();
