@@ -58,6 +58,8 @@ export class EtcdEventStore implements EventStore {
   private readonly appender: EtcdAppender;
   private readonly pageSize: number;
   private readonly subscriptions = new Set<Subscription>();
+  /** Open `readAll` cursors by the revision their next page starts at (see `readAll`). */
+  private readonly cursors = new Map<number, ReadCursor>();
 
   constructor(private readonly options: EtcdEventStoreOptions) {
     if (!options.client && !options.connection)
@@ -172,16 +174,37 @@ export class EtcdEventStore implements EventStore {
    * order (one consistent snapshot) and sorts by (revision, index in its transaction); etcd can
    * only filter by mod revision by loading the whole range anyway. Archived events are not here:
    * read them per stream (`readStream`) or from the archive.
+   *
+   * Paging without rescans: a scan's sorted result is kept as a cursor keyed by the page's
+   * `nextRevision`, so the next call of a reader paging through (`readAll(page.nextRevision)`)
+   * is served from it instead of scanning the whole log again (one scan per catch-up, not one per
+   * page). Every page of a cursor is from the same snapshot (the scan's revision); events appended
+   * after it have higher revisions and come after the cursor's last page (`more: false`), by a
+   * fresh scan. A cursor goes when its last page is served, when unused for `CURSOR_IDLE_MS`, or
+   * when more than `MAX_CURSORS` readers page at once (oldest first). It holds what one scan held
+   * before (the decoded events from `fromRevision`), no more.
    */
   async readAll(fromRevision: number, limit = 1000): Promise<ReadPage> {
-    const { events, revision } = await this.scan(this.keys.logPrefix, fromRevision);
-    const page = batchesOfWholeRevisions(events, limit)[0] ?? [];
+    const from = Math.max(1, fromRevision);
+    const now = Date.now();
+    for (const [k, c] of this.cursors) if (now - c.used > CURSOR_IDLE_MS) this.cursors.delete(k);
+    let cursor = this.cursors.get(from);
+    this.cursors.delete(from);
+    if (!cursor) {
+      const { events, revision } = await this.scan(this.keys.logPrefix, from);
+      cursor = { events, pos: 0, revision, used: now };
+    }
+    const page = cursor.events.slice(cursor.pos, pageEnd(cursor.events, cursor.pos, limit));
+    cursor.pos += page.length;
     const last = page[page.length - 1];
-    return {
-      events: page,
-      nextRevision: last ? last.revision + 1 : Math.max(fromRevision, revision + 1),
-      more: events.length > page.length,
-    };
+    const nextRevision = last ? last.revision + 1 : Math.max(from, cursor.revision + 1);
+    const more = cursor.pos < cursor.events.length;
+    if (more) {
+      cursor.used = now;
+      this.cursors.set(nextRevision, cursor);
+      while (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value as number);
+    }
+    return { events: page, nextRevision, more };
   }
 
   /** Scan of a log prefix: decoded events with revision >= fromRevision, sorted, and the scan's revision. */
@@ -273,6 +296,29 @@ export class EtcdEventStore implements EventStore {
     if (this.ownsClient) this.client.close();
   }
 }
+
+/** A scan's sorted events being paged through by `readAll`. */
+interface ReadCursor {
+  events: RecordedEvent[];
+  /** Index of the next page's first event. */
+  pos: number;
+  /** The revision the scan read at. */
+  revision: number;
+  /** When a page was last served (ms, for idle expiry). */
+  used: number;
+}
+
+/** End (exclusive) of the page of at most `limit` events from `pos`, longer only to keep a revision whole. */
+const pageEnd = (events: readonly RecordedEvent[], pos: number, limit: number): number => {
+  let end = Math.min(events.length, pos + Math.max(1, limit));
+  while (end < events.length && events[end]?.revision === events[end - 1]?.revision) end++;
+  return end;
+};
+
+/** Readers paging through `readAll` at once before the oldest cursor is dropped (it rescans). */
+const MAX_CURSORS = 4;
+/** A cursor unused this long is dropped: its reader went away or stalled (it rescans). */
+const CURSOR_IDLE_MS = 60_000;
 
 const assertSnapshotName = (name: unknown): void => {
   if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,200}$/.test(name)) {

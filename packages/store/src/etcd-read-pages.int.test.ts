@@ -1,0 +1,98 @@
+import type { RecordedEvent } from '@eni-ipam/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdEventStore } from './etcd-event-store.js';
+import { type EtcdCluster, startEtcd } from './testing/etcd-harness.js';
+import { freshNode } from './testing/event-store-contract.js';
+import { nextEvents } from './testing/events.js';
+
+/** Counts the range reads (calls and keys returned) the store makes. */
+const countRanges = (store: EtcdEventStore) => {
+  const kv = store.client.kv;
+  const range = kv.range.bind(kv);
+  const counts = { calls: 0, keys: 0 };
+  kv.range = async (...args: Parameters<typeof range>) => {
+    counts.calls += 1;
+    const res = await range(...args);
+    counts.keys += res.kvs.length;
+    return res;
+  };
+  return counts;
+};
+
+const readPages = async (store: EtcdEventStore, from: number, limit: number) => {
+  const all: RecordedEvent[] = [];
+  let pages = 0;
+  for (;;) {
+    const page = await store.readAll(from, limit);
+    pages += 1;
+    all.push(...page.events);
+    from = page.nextRevision;
+    if (!page.more) return { all, pages, next: from };
+  }
+};
+
+describe('EtcdEventStore.readAll paging', () => {
+  let etcd: EtcdCluster;
+  let store: EtcdEventStore;
+  const streams = Array.from({ length: 4 }, () => freshNode('pg'));
+  const versions = new Map<string, number>();
+  const appendRound = async (perStream: number) => {
+    const r = await store.append(
+      streams.map((s) => {
+        const v = versions.get(s) ?? 0;
+        versions.set(s, v + perStream);
+        return nextEvents(s, v, perStream);
+      }),
+    );
+    return r.revision;
+  };
+  let start = 0;
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    // 10 keys per range page, so the log of 240 events is 24 range pages
+    store = new EtcdEventStore({ connection: { endpoints: etcd.endpoints }, prefix: '/eni-ipam/pages', pageSize: 10 });
+    start = (await store.headRevision()) + 1;
+    for (let k = 0; k < 20; k++) await appendRound(3);
+  }, 60_000);
+
+  afterAll(async () => {
+    await store?.close();
+    await etcd?.cleanup();
+  });
+
+  it('given a log of 240 events, when read in pages of 7, then the log keys are scanned once, not once per page', async () => {
+    const counts = countRanges(store);
+    const { all, pages } = await readPages(store, start, 7);
+    expect(all).toHaveLength(240);
+    expect(pages).toBeGreaterThanOrEqual(20); // whole revisions of 12: pages of 12 events
+    // one scan: 24 range pages (+1 for the last, empty-or-short page); a rescan per page would be ~20 x 24
+    expect(counts.calls).toBeLessThanOrEqual(26);
+    expect(counts.keys).toBe(240);
+    // and in global order, every revision whole
+    const revs = all.map((e) => e.revision);
+    expect(revs).toEqual([...revs].sort((a, b) => a - b));
+    expect(new Set(all.map((e) => `${e.stream}/${e.seq}`)).size).toBe(240);
+  });
+
+  it('given a reader paging through, when events are appended meanwhile, then they come after its last page by a fresh scan', async () => {
+    const first = await store.readAll(start, 12);
+    expect(first.more).toBe(true);
+    const late = await appendRound(1);
+    const { all, next } = await readPages(store, first.nextRevision, 12);
+    expect(all.some((e) => e.revision === late)).toBe(false); // the cursor is the snapshot it was scanned at
+    const after = await store.readAll(next, 100);
+    expect(after.events.map((e) => e.revision)).toEqual([late, late, late, late]);
+    expect(after.more).toBe(false);
+    expect(after.nextRevision).toBe(late + 1);
+  });
+
+  it('given two readers at different positions, when they page alternately, then each gets its own pages in order', async () => {
+    const a = await store.readAll(start, 12);
+    const b = await store.readAll(a.nextRevision, 24);
+    const a2 = await store.readAll(a.nextRevision, 12);
+    expect(a2.events).toEqual(b.events.slice(0, 12));
+    const b2 = await store.readAll(b.nextRevision, 24);
+    expect(b2.events[0]?.revision).toBeGreaterThan(b.events[23]?.revision ?? 0);
+  });
+});
