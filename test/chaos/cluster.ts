@@ -102,7 +102,11 @@ export const startSystem = async (o: { nodes: number; dir: string }): Promise<Sy
       );
     }
     await Promise.all(replicas.map((r) => r.start()));
-    await waitUntil(async () => (await Promise.all(replicas.map((r) => r.ready()))).every(Boolean), 120_000, 'replicas ready');
+    await waitUntil(
+      async () => (await Promise.all(replicas.map((r) => r.ready()))).every(Boolean),
+      120_000,
+      'replicas ready',
+    );
     await sim.setFaults(CLOUD_FAULTS);
     sim.o.faults = CLOUD_FAULTS;
   } catch (e) {

@@ -88,8 +88,7 @@ export class Nemesis {
       case 'kill-leader':
       case 'kill-follower': {
         const leader = await this.leaderReplica();
-        const victim =
-          kind === 'kill-leader' ? leader : replicas.find((r) => r !== leader && r.running && !r.paused);
+        const victim = kind === 'kill-leader' ? leader : replicas.find((r) => r !== leader && r.running && !r.paused);
         if (!victim) return 'none (no leader/follower found)';
         await victim.kill();
         await sleep(1000);

@@ -19,7 +19,8 @@ import { join } from 'node:path';
 
 const ETCD = process.env.ETCD_BIN ?? '/usr/bin/etcd';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const ip = (...args: string[]): string =>
+  execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 export class NsEtcdMember {
   proc: ChildProcess | undefined;
@@ -111,7 +112,7 @@ export const requireRoot = (): void => {
 export const startNsEtcdCluster = async (size = 3): Promise<NsEtcdCluster> => {
   requireRoot();
   const sfx = randomBytes(3).toString('hex').slice(0, 5);
-  let z = 1 + (randomBytes(1)[0] as number) % 250;
+  let z = 1 + ((randomBytes(1)[0] as number) % 250);
   const used = ip('-4', 'addr');
   while (used.includes(`10.250.${z}.`)) z = 1 + ((z + 1) % 250);
   const net = `10.250.${z}`;

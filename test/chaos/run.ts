@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { doubleHolders, History, lostAcks, type Violation } from './checker.js';
-import { startSystem, type System } from './cluster.js';
-import { type FaultRecord, Nemesis } from './nemesis.js';
+import { type System, startSystem } from './cluster.js';
+import { FAULT_KINDS, type FaultRecord, Nemesis } from './nemesis.js';
 import { waitUntil } from './processes.js';
 import { cloudLeaks, ipamctlVerify, liveAllocations, replay, replayAllocations, sameAllocations } from './verify.js';
 import { Workload } from './workload.js';
@@ -48,7 +48,11 @@ const recover = async (sys: System) => {
     if (r.paused) r.cont();
     if (!r.running) await r.start();
   }
-  await waitUntil(async () => (await Promise.all(sys.replicas.map((r) => r.ready()))).every(Boolean), 120_000, 'replicas ready');
+  await waitUntil(
+    async () => (await Promise.all(sys.replicas.map((r) => r.ready()))).every(Boolean),
+    120_000,
+    'replicas ready',
+  );
 };
 
 const SECRET_NAMES = ['auth secret', 'admin token', 'cloud secret key'] as const;
@@ -65,6 +69,7 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
   try {
     const history = new History();
     const acks: number[] = [];
+    let nemesis: Nemesis | undefined;
     const workload = new Workload({
       nodes: sys.nodes,
       tokenOf: sys.tokenOf,
@@ -73,13 +78,14 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
       concurrency: 8,
       operations: o.quick ? 1000 : 10_000,
       onAck: (at) => acks.push(at),
+      until: () => new Set(nemesis?.faults.map((f) => f.kind)).size === FAULT_KINDS.length,
     });
-    const nemesis = new Nemesis({
+    nemesis = new Nemesis({
       etcd: sys.etcd,
       replicas: sys.replicas,
       sim: sys.sim,
       prefix: sys.prefix,
-      everyMs: o.quick ? 4000 : 5000,
+      everyMs: o.quick ? 2500 : 5000,
       pauseMs: 7000,
       partitionMs: 5000,
       log: say,
@@ -126,7 +132,10 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
       const next = acks.find((t) => t >= f.endedAt);
       if (next !== undefined) f.recoveredMs = next - f.endedAt;
     }
-    const rec = nemesis.faults.map((f) => f.recoveredMs).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    const rec = nemesis.faults
+      .map((f) => f.recoveredMs)
+      .filter((x): x is number => x !== undefined)
+      .sort((a, b) => a - b);
     return {
       mode: o.quick ? 'quick' : 'full',
       durationMs: Date.now() - started,
@@ -153,8 +162,13 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
 
 const print = (r: ChaosReport) => {
   console.log(`operations   ${r.operations} (${JSON.stringify(r.workload)})`);
-  console.log(`faults       ${Object.entries(r.faults).map(([k, n]) => `${k}=${n}`).join(' ')}`);
-  for (const f of r.faultLog) console.log(`  ${f.kind} ${f.target}: recovered ${f.recoveredMs ?? '-'} ms after it ended`);
+  console.log(
+    `faults       ${Object.entries(r.faults)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(' ')}`,
+  );
+  for (const f of r.faultLog)
+    console.log(`  ${f.kind} ${f.target}: recovered ${f.recoveredMs ?? '-'} ms after it ended`);
   console.log(`violations   ${r.violations}`);
   for (const v of r.violationDetails.slice(0, 20)) console.log(`  ${v.kind}: ${v.detail}`);
   console.log(`lostAcks     ${r.lostAcks}`);

@@ -54,7 +54,10 @@ export const liveAllocations = async (
           signal: AbortSignal.timeout(5000),
         });
         if (res.status === 200) {
-          const s = (await res.json()) as { revision: number; allocations: { containerId: string; ip: string; eniId: string }[] };
+          const s = (await res.json()) as {
+            revision: number;
+            allocations: { containerId: string; ip: string; eniId: string }[];
+          };
           if (s.revision >= head) {
             for (const a of s.allocations) out.set(`${node}/${a.containerId}`, { ip: a.ip, eniId: a.eniId });
             break;
@@ -72,7 +75,9 @@ export const liveAllocations = async (
 
 export const sameAllocations = (a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): string[] => {
   const out: string[] = [];
-  for (const [k, v] of a) if (JSON.stringify(b.get(k)) !== JSON.stringify(v)) out.push(`${k}: ${JSON.stringify(v)} vs ${JSON.stringify(b.get(k))}`);
+  for (const [k, v] of a)
+    if (JSON.stringify(b.get(k)) !== JSON.stringify(v))
+      out.push(`${k}: ${JSON.stringify(v)} vs ${JSON.stringify(b.get(k))}`);
   for (const k of b.keys()) if (!a.has(k)) out.push(`${k}: absent vs ${JSON.stringify(b.get(k))}`);
   return out;
 };

@@ -16,6 +16,8 @@ export interface WorkloadOptions {
   /** Stop after this many answered operations. */
   operations: number;
   onAck: (at: number) => void;
+  /** Also keep going until this holds (the quick run: until every fault kind was injected). */
+  until?: () => boolean;
 }
 
 export interface WorkloadStats {
@@ -59,7 +61,7 @@ export class Workload {
   }
 
   private get done(): boolean {
-    return this.stopped || this.stats.operations >= this.o.operations;
+    return this.stopped || (this.stats.operations >= this.o.operations && (this.o.until?.() ?? true));
   }
 
   private async worker(): Promise<void> {
