@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cniHarness, conf, env, POD_NS } from '../testing/cni-harness.js';
+import { cniHarness, conf, POD_NS } from '../testing/cni-harness.js';
 
 type Harness = Awaited<ReturnType<typeof cniHarness>>;
 let h: Harness;
