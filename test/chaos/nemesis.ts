@@ -74,11 +74,21 @@ export class Nemesis {
     while (!this.stopped) {
       await sleep(this.o.everyMs);
       if (this.stopped) break;
+      await this.superviseReplicas();
       const kind = FAULT_KINDS[i++ % FAULT_KINDS.length] as FaultKind;
       const startedAt = Date.now();
       const target = await this.inject(kind);
       this.faults.push({ kind, target, startedAt, endedAt: Date.now() });
       this.o.log(`fault ${kind} on ${target}: ${Date.now() - startedAt} ms`);
+    }
+  }
+
+  /** Restarts replicas that exited on their own (as Kubernetes would); their crashes are reported. */
+  async superviseReplicas(): Promise<void> {
+    for (const r of this.o.replicas) {
+      if (r.running) continue;
+      this.o.log(`replica ${r.o.id} exited on its own (${r.crashes.at(-1)?.exit ?? '?'}): restarting`);
+      await r.start().catch((e: unknown) => this.o.log(`restart of ${r.o.id} failed: ${String(e)}`));
     }
   }
 

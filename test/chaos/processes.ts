@@ -108,6 +108,10 @@ export class IpamdProcess {
   url: string | undefined;
   paused = false;
   starts = 0;
+  /** Exits the nemesis did not cause: code or signal, and the replica's last log lines. */
+  readonly crashes: { at: number; exit: string; tail: string[] }[] = [];
+  private expectExit = false;
+  private tail: string[] = [];
   constructor(readonly o: IpamdOptions) {}
 
   get running(): boolean {
@@ -121,10 +125,19 @@ export class IpamdProcess {
     this.starts++;
     const proc = spawnChild([IPAMD_BIN, '--replica-id', this.o.id, ...this.o.args], this.o.env);
     this.proc = proc;
-    createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', (l) => this.o.onLine(this.o.id, l));
+    this.expectExit = false;
+    this.tail = [];
+    const keep = (l: string) => {
+      this.o.onLine(this.o.id, l);
+      this.tail = [...this.tail.slice(-7), l.slice(0, 600)];
+    };
+    proc.once('exit', (code, signal) => {
+      if (!this.expectExit) this.crashes.push({ at: Date.now(), exit: `${code ?? signal}`, tail: this.tail });
+    });
+    createInterface({ input: proc.stderr as NodeJS.ReadableStream }).on('line', keep);
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-        this.o.onLine(this.o.id, l);
+        keep(l);
         try {
           const j = JSON.parse(l) as { advertised?: unknown; url?: unknown };
           if (typeof j.advertised === 'string' && typeof j.url === 'string') resolve(j.url);
@@ -138,6 +151,7 @@ export class IpamdProcess {
   }
 
   async kill(): Promise<void> {
+    this.expectExit = true;
     if (this.proc) await waitExit(this.proc, 'SIGKILL');
     this.paused = false;
   }
@@ -153,6 +167,7 @@ export class IpamdProcess {
   }
 
   async stop(): Promise<void> {
+    this.expectExit = true;
     if (this.proc) await waitExit(this.proc, 'SIGTERM');
   }
 

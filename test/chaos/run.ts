@@ -29,6 +29,8 @@ export interface ChaosReport {
   leakDetails: string[];
   verify: { exitCode: number; output: string };
   recoveryMs: { max: number; p50: number } | null;
+  /** Replica exits nobody caused (restarted by the supervisor): a finding, not a checker failure. */
+  replicaCrashes: { replica: string; at: number; exit: string; tail: string[] }[];
 }
 
 const args = new Set(process.argv.slice(2));
@@ -150,6 +152,7 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
       leaks: leaks.length,
       leakDetails: leaks,
       verify: { exitCode: verify.code, output: verify.output },
+      replicaCrashes: sys.replicas.flatMap((r) => r.crashes.map((c) => ({ replica: r.o.id, ...c }))),
       recoveryMs: rec.length ? { max: rec.at(-1) as number, p50: rec[Math.floor(rec.length / 2)] as number } : null,
     };
   } finally {
@@ -177,6 +180,8 @@ const print = (r: ChaosReport) => {
   for (const l of r.leakDetails.slice(0, 20)) console.log(`  ${l}`);
   console.log(`verify       exit ${r.verify.exitCode}`);
   console.log(`recovery     ${r.recoveryMs ? `p50 ${r.recoveryMs.p50} ms, max ${r.recoveryMs.max} ms` : '-'}`);
+  console.log(`crashes      ${r.replicaCrashes.length}`);
+  for (const c of r.replicaCrashes.slice(0, 10)) console.log(`  ${c.replica} exit ${c.exit}: ${c.tail.join('\n    ')}`);
   console.log(`duration     ${Math.round(r.durationMs / 1000)} s`);
 };
 
