@@ -56,7 +56,7 @@ export const dispatch = async (inv: CniInvocation, deps: DispatchDeps): Promise<
       );
     }
     const containerId = required(inv.env, 'CNI_CONTAINERID');
-    const ifname = required(inv.env, 'CNI_IFNAME');
+    const ifname = interfaceName(required(inv.env, 'CNI_IFNAME'));
     const netns = inv.env.CNI_NETNS || undefined;
     const pod = podArgs(inv.env.CNI_ARGS);
     if (command === 'DEL') {
@@ -139,6 +139,18 @@ const required = (env: CniInvocation['env'], key: string): string => {
   const v = env[key];
   if (!v) throw new CniError(CniCode.InvalidEnv, `${key} is required`);
   return v;
+};
+
+/**
+ * `CNI_IFNAME` must be a name Linux accepts, checked as libcni's `ValidateInterfaceName` does:
+ * at most 15 bytes (IFNAMSIZ - 1), not `.` or `..`, no `/`, `:` or whitespace. Without this, a
+ * bad name got as far as the pod's netlink calls (found by the CNI fuzz test).
+ */
+const interfaceName = (name: string): string => {
+  if (Buffer.byteLength(name) > 15 || name === '.' || name === '..' || /[/:\s]/.test(name)) {
+    throw new CniError(CniCode.InvalidEnv, `CNI_IFNAME ${JSON.stringify(name)} is not a valid interface name`);
+  }
+  return name;
 };
 
 /** `CNI_ARGS` is `K=V;K2=V2`; Kubernetes runtimes pass K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_UID. */
