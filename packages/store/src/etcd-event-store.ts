@@ -19,7 +19,7 @@ import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { mapEtcdError } from './etcd-errors.js';
 import { EtcdSubscription } from './etcd-subscription.js';
 import { assertStreamName, KeyLayout, prefixEnd } from './keys.js';
-import { batchesOfWholeRevisions, DEFAULT_LIMITS, type EtcdLimits } from './limits.js';
+import { DEFAULT_LIMITS, type EtcdLimits } from './limits.js';
 import { scanRange } from './log-scan.js';
 
 export interface EtcdEventStoreOptions {
