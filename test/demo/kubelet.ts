@@ -65,7 +65,8 @@ export class KubeletSim {
   /** Creates a pod and starts its sandbox (in the background; `settle()` waits for it). */
   create(kind: PodKind, name = `${kind}-${randomBytes(3).toString('hex')}`, node?: DemoNode): void {
     if (this.stopped || this.pods.has(name)) return;
-    const target = node ?? this.nodes[this.rr++ % this.nodes.length];
+    const pool = this.nodesFor(kind);
+    const target = node ?? pool[this.rr++ % pool.length];
     if (!target) return;
     const pod = makePod(NS, name, {
       node: target.name,
@@ -87,6 +88,16 @@ export class KubeletSim {
   }
 
   /**
+   * Nodes a pod of this kind is scheduled on. As in TKE, a node runs either shared-ENI pods or
+   * direct-ENI pods: ipamd plans a node's pool in one mode (exclusive once it hands out whole
+   * ENIs), so the last node takes the exclusive pods and the others the shared and static ones.
+   */
+  private nodesFor(kind: PodKind): readonly DemoNode[] {
+    if (this.nodes.length < 2) return this.nodes;
+    return kind === 'edge' ? this.nodes.slice(-1) : this.nodes.slice(0, -1);
+  }
+
+  /**
    * Deletes a running pod: CNI DEL, then the API object. With `recreate`, the pod comes back
    * under the same name on a node of the same zone (a StatefulSet pod rescheduled).
    */
@@ -98,7 +109,7 @@ export class KubeletSim {
       this.teardown(p).then(() => {
         if (!recreate || this.stopped) return;
         this.stats.dbRestarts++;
-        const sameZone = this.nodes.filter((n) => n.zone === p.node.zone);
+        const sameZone = this.nodesFor(p.kind).filter((n) => n.zone === p.node.zone);
         this.create(p.kind, p.name, sameZone[Math.floor(Math.random() * sameZone.length)]);
       }),
     );

@@ -3,7 +3,7 @@
  * "Service" in front of them (what a Kubernetes Service gives the agents in a cluster).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 
@@ -42,7 +42,9 @@ export class IpamdProcess {
       pdeath ? ['--pdeathsig', 'KILL', process.execPath, ...args] : args,
       { cwd: this.repoRoot, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    const logDir = process.env.DEMO_LOG_DIR; // keep each replica's log for a post-mortem
     const keep = (b: Buffer) => {
+      if (logDir) appendFileSync(join(logDir, `${this.spec.id}.log`), b);
       this.log += b.toString();
       if (this.log.length > 100_000) this.log = this.log.slice(-50_000);
     };
