@@ -11,3 +11,4 @@ export {
 } from './etcd-harness.js';
 export { type ContractFixture, eventStoreContract, freshNode } from './event-store-contract.js';
 export { nextEvents, testEvent } from './events.js';
+export { makePki } from './pki.js';
