@@ -29,6 +29,8 @@ describe('CNI dispatcher: bad input gets a spec error and changes nothing', () =
     { what: 'config of another plugin type', e: env('ADD'), stdin: conf({ type: 'bridge' }), code: 7 },
     { what: 'unsupported cniVersion', e: env('ADD'), stdin: conf({ cniVersion: '0.2.0' }), code: 1 },
     { what: 'no CNI_CONTAINERID', e: env('ADD', { CNI_CONTAINERID: undefined }), stdin: conf(), code: 4 },
+    { what: 'CNI_CONTAINERID "." (libcni rule)', e: env('ADD', { CNI_CONTAINERID: '.' }), stdin: conf(), code: 4 },
+    { what: 'CNI_CONTAINERID with a slash', e: env('DEL', { CNI_CONTAINERID: 'a/b' }), stdin: conf(), code: 4 },
     { what: 'no CNI_IFNAME', e: env('DEL', { CNI_IFNAME: undefined }), stdin: conf(), code: 4 },
     { what: 'CNI_IFNAME with a slash and spaces', e: env('ADD', { CNI_IFNAME: 'a/b c' }), stdin: conf(), code: 4 },
     { what: 'CNI_IFNAME longer than 15 bytes', e: env('ADD', { CNI_IFNAME: 'e'.repeat(16) }), stdin: conf(), code: 4 },

@@ -55,7 +55,7 @@ export const dispatch = async (inv: CniInvocation, deps: DispatchDeps): Promise<
         SUPPORTED_VERSIONS.join(', '),
       );
     }
-    const containerId = required(inv.env, 'CNI_CONTAINERID');
+    const containerId = containerIdOf(required(inv.env, 'CNI_CONTAINERID'));
     const ifname = interfaceName(required(inv.env, 'CNI_IFNAME'));
     const netns = inv.env.CNI_NETNS || undefined;
     const pod = podArgs(inv.env.CNI_ARGS);
@@ -151,6 +151,18 @@ const interfaceName = (name: string): string => {
     throw new CniError(CniCode.InvalidEnv, `CNI_IFNAME ${JSON.stringify(name)} is not a valid interface name`);
   }
   return name;
+};
+
+/**
+ * `CNI_CONTAINERID` as libcni's `ValidateContainerID` accepts it: an alphanumeric first
+ * character, then alphanumerics, `_`, `.` or `-` (at most 128, ipamd's limit). Without this, an
+ * id like `.` was allocated for on ADD and then refused on DEL (found by the CNI fuzz test).
+ */
+const containerIdOf = (id: string): string => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id)) {
+    throw new CniError(CniCode.InvalidEnv, `CNI_CONTAINERID ${JSON.stringify(id)} is not a valid container id`);
+  }
+  return id;
 };
 
 /** `CNI_ARGS` is `K=V;K2=V2`; Kubernetes runtimes pass K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_UID. */
