@@ -99,4 +99,24 @@ describe('LeaderElection and fencing on real etcd', () => {
     }
     expect(isIpamError(refused, 'NotLeader')).toBe(true);
   }, 150_000);
+
+  it('assertLeading refuses at once after the process was paused past its lease, before any timer ran', async () => {
+    const el = new LeaderElection({ client: store.client, prefix, candidate: 'z', election: 'paused', ttlSeconds: 2 });
+    await el.campaign();
+    el.assertLeading(); // leading: no throw
+    // a paused process: nothing runs for longer than the lease (the watchdog cannot fire)
+    const until = Date.now() + 1_700;
+    while (Date.now() < until) {
+      // busy: the event loop is blocked, as after SIGSTOP/SIGCONT
+    }
+    expect(el.state).toBe('leader'); // the timers have not noticed yet
+    let refused: unknown;
+    try {
+      el.assertLeading();
+    } catch (e) {
+      refused = e;
+    }
+    expect(isIpamError(refused, 'NotLeader')).toBe(true);
+    expect(el.state).toBe('lost');
+  }, 60_000);
 });

@@ -105,6 +105,18 @@ export class LeaderElection {
     return { key: this.key, createRevision: this.createRevision };
   }
 
+  /**
+   * Throws NotLeader unless this candidate leads *by the lease clock now*, checked synchronously.
+   * The watchdog timer notices an old lease only when it gets to run; a process that was paused
+   * (SIGSTOP, a long GC, a blocked loop) resumes I/O callbacks before its timers, so whatever
+   * acts outside etcd on its leadership (cloud calls, which etcd's fence cannot stop) asks here
+   * first. The lease clock is conservative: 0.75 TTL after the last answered keepalive was sent.
+   */
+  assertLeading(): void {
+    if (this.state === 'leader' && Date.now() - this.lastAckedSend > this.ttlMs * 0.75) this.loseLease();
+    this.fencingToken();
+  }
+
   /** Resolves with the fencing token once elected; rejects if the lease is lost or we resign first. */
   async campaign(): Promise<FencingToken> {
     this.state = leadershipTransition(this.state, 'campaign');

@@ -5,7 +5,7 @@
 import { IpamError, isIpamError } from '@eni-ipam/core';
 import type { Logger } from 'pino';
 import { mapCloudError } from './map-error.js';
-import type { EniTagKeys, VpcAction } from './options.js';
+import { type EniTagKeys, mutatingActions, type VpcAction } from './options.js';
 import type { Priority, RateBudget, Timer } from './rate-budget.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import type { VpcSdkClient } from './sdk-client.js';
@@ -22,6 +22,8 @@ export interface Shared {
   taskTimeoutMs: number;
   tagKeys: EniTagKeys;
   clusterId: string;
+  /** See `TencentVpcApiOptions.mayMutate`. */
+  mayMutate?: (action: VpcAction) => void;
 }
 
 export const retryOrAmbiguous = (e: unknown) => isIpamError(e, 'CloudRetryable') || isIpamError(e, 'CloudAmbiguous');
@@ -36,6 +38,8 @@ export class CloudCaller {
   /** One SDK call through the budget; every failure comes out as an `IpamError`. */
   async send<T>(action: VpcAction, call: (c: VpcSdkClient) => Promise<T>): Promise<T> {
     await this.shared.budget.acquire(action, this.priority);
+    // the last moment before the request leaves: a refusal here means the call never happened
+    if (mutatingActions.has(action)) this.shared.mayMutate?.(action);
     const started = this.shared.timer.now();
     try {
       const r = await call(this.shared.client);

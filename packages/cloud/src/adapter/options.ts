@@ -69,4 +69,22 @@ export interface TencentVpcApiOptions {
   random?: () => number;
   /** Priority of calls made through the returned instance; default `refill`. */
   priority?: Priority;
+  /**
+   * Called right before each call that changes the cloud is sent (after any wait for the rate
+   * budget or a retry's backoff); throw (e.g. `NotLeader`) to refuse it, and the call fails with
+   * that error unsent. ipamd fences cloud changes with its leadership this way: Unassign and
+   * DeleteNetworkInterface take no ClientToken, so a deposed leader's late call (a paused process
+   * resuming, a call still in its retry loop) would undo what the new leader did since.
+   */
+  mayMutate?: (action: VpcAction) => void;
 }
+
+/** The actions that change the cloud (the others only read). */
+export const mutatingActions: ReadonlySet<VpcAction> = new Set<VpcAction>([
+  'CreateNetworkInterface',
+  'AttachNetworkInterface',
+  'DetachNetworkInterface',
+  'DeleteNetworkInterface',
+  'AssignPrivateIpAddresses',
+  'UnassignPrivateIpAddresses',
+]);

@@ -67,6 +67,7 @@ export const createTencentVpcApi = (o: TencentVpcApiOptions): TencentVpcApi => {
     taskTimeoutMs: o.taskTimeoutMs ?? 120_000,
     tagKeys: { ...defaultTagKeys, ...o.tagKeys },
     clusterId: o.clusterId,
+    ...(o.mayMutate ? { mayMutate: o.mayMutate } : {}),
   };
   return new TencentVpcApi(shared, o.priority ?? 'refill');
 };

@@ -121,8 +121,17 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     decode: decodeEvent,
     ...(config.archiveDir ? { archiveDir: config.archiveDir } : {}),
   });
-  const vpc = createTencentVpcApi({ ...vpcOptionsOf(config, secrets), ...o.vpc });
   let election: LeaderElection | undefined;
+  // Only the leader changes the cloud, and only while its lease holds: a deposed leader's late
+  // unassign (no ClientToken) would undo the new leader's binds (see TencentVpcApiOptions.mayMutate)
+  const vpc = createTencentVpcApi({
+    ...vpcOptionsOf(config, secrets),
+    mayMutate: () => {
+      if (!election) throw new IpamError('NotLeader', 'no leader election yet');
+      election.assertLeading();
+    },
+    ...o.vpc,
+  });
   let kube: KubeRunner | undefined;
   const meteredVpcApi = meteredVpc(vpc, metrics);
   const core = createIpamdCore({
