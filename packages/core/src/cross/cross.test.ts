@@ -225,3 +225,54 @@ describe('cross-stream: static IP (DESIGN 1.1 on-demand and claims)', () => {
     expect(() => allocate(world(), 'k1', 'on-demand', 'Never', 'node-z')).toThrow(/not registered/);
   });
 });
+
+describe('cross-stream: an address the cloud gave to a new ENI as its primary', () => {
+  const NODE_B = 'node-b';
+  const setUp = () => {
+    const w = new World(
+      {
+        [NODE]: [nodeRegistered(), ...eniReady(ENI_1, SUBNET_A, '10.0.1.6')],
+        [NODE_B]: [nodeRegistered(undefined, NODE_B)],
+      },
+      { [SUBNET_A]: [subnetRegistered(SUBNET_A, '10.0.1.0/29')] },
+    );
+    w.run({ type: 'BindIps', eniId: ENI_1, ips: ['10.0.1.2'], why: 'min' });
+    w.run({ type: 'RecordIpsBound', intentId: 'c1:0' });
+    w.run({ type: 'AllocateIp', pod: pod('web-1'), containerId: 'k1' });
+    w.run({ type: 'RequestEniCreate', subnetId: SUBNET_A, why: 'exclusive pod' }, NODE_B);
+    return w;
+  };
+  const created = {
+    type: 'RecordEniCreated',
+    intentId: 'c4:0',
+    eniId: 'eni-bbbb0001',
+    primaryIp: '10.0.1.2',
+    mac: '52:54:00:aa:00:01',
+  };
+
+  it('given the address bound on another ENI, recording the new ENI is refused: never two ENIs with one address', () => {
+    const w = setUp();
+    const before = JSON.stringify([w.nodes, w.subnets]);
+    expect(() => w.run(created, NODE_B)).toThrow(/10\.0\.1\.2 is bound for ENI eni-aaaa0001 on node-a/);
+    expect(JSON.stringify([w.nodes, w.subnets])).toBe(before);
+  });
+
+  it('when the holder records the address lost, its pod is released, the address freed, and the new ENI can take it', () => {
+    const w = setUp();
+    const d = w.run({
+      type: 'RecordIpsLost',
+      eniId: ENI_1,
+      ips: ['10.0.1.2', '10.0.1.3'],
+      why: 'primary of a new ENI',
+    });
+    expect(d.node.map((e) => e.type)).toEqual(['IpReleased', 'IpsLost']);
+    expect(d.node[1]).toMatchObject({ data: { ips: ['10.0.1.2'], intentId: 'c5:1' } }); // .3 was never bound
+    expect(d.subnet?.events).toMatchObject([{ type: 'AddressesFreed', data: { ips: ['10.0.1.2'], why: 'lost' } }]);
+    expect(w.nodes[NODE]?.allocations.k1).toBeUndefined();
+    expect(w.nodes[NODE]?.enis[ENI_1]?.ips['10.0.1.2']).toBeUndefined();
+    w.run(created, NODE_B);
+    expect(w.subnets[SUBNET_A]?.addresses['10.0.1.2']).toMatchObject({ status: 'primary', node: NODE_B });
+    // recorded again: nothing more (the address is no longer on the ENI)
+    expect(w.run({ type: 'RecordIpsLost', eniId: ENI_1, ips: ['10.0.1.2'], why: 'again' }).node).toEqual([]);
+  });
+});

@@ -23,7 +23,12 @@ export interface CrossDecision {
 
 /** Outcome commands of the node catalogue that also change a subnet. */
 export type CrossOutcome = NodeCommandOf<
-  'RecordEniCreated' | 'RecordEniDeleted' | 'RecordIpsBound' | 'RecordIpBindFailed' | 'RecordIpsUnbound'
+  | 'RecordEniCreated'
+  | 'RecordEniDeleted'
+  | 'RecordIpsBound'
+  | 'RecordIpBindFailed'
+  | 'RecordIpsUnbound'
+  | 'RecordIpsLost'
 >;
 
 export const subnetOf = (subnets: Readonly<Record<string, SubnetState>>, subnetId: string): SubnetState => {
@@ -91,7 +96,7 @@ const bindIps = (
 
 const outcome = (cmd: CrossOutcome, node: NodeState, subnets: Readonly<Record<string, SubnetState>>): CrossDecision => {
   const events = decideNode(cmd, node);
-  const e = events[0];
+  const e = events.at(-1); // RecordIpsLost: the pods released come first
   if (!e) return { node: events };
   const base = { node: cmd.node };
   switch (e.type) {
@@ -110,6 +115,18 @@ const outcome = (cmd: CrossOutcome, node: NodeState, subnets: Readonly<Record<st
         type: 'FreePrimaryAddress',
         eniId: eni.eniId,
         ip: eni.primaryIp,
+      });
+    }
+    case 'IpsLost': {
+      const { intentId, eniId, ips } = e.data;
+      const subnetId = node.enis[eniId]?.subnetId ?? '';
+      return both(events, subnets, subnetId, cmd, {
+        ...base,
+        type: 'FreeAddresses',
+        intentId,
+        eniId,
+        ips,
+        why: 'lost',
       });
     }
     case 'IpsBound':
@@ -134,6 +151,7 @@ const CROSS_OUTCOMES = new Set([
   'RecordIpsBound',
   'RecordIpBindFailed',
   'RecordIpsUnbound',
+  'RecordIpsLost',
 ]);
 
 /** True for a node-catalogue command that must be decided with `decideCross`. */

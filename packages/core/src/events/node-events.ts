@@ -253,6 +253,25 @@ export const nodeEvents = events('node', {
       /** Addresses. */ ips,
     }),
   },
+  /**
+   * The cloud no longer has these bound addresses on this ENI, though no unbind of ours was
+   * recorded (found when the cloud gave one of them to a new ENI as its primary: a call that
+   * escaped our fencing, or someone else's change to our ENI). They leave the pool and are free
+   * in the subnet again; a pod that held one was released just before (`IpReleased`).
+   */
+  IpsLost: {
+    v: 1,
+    data: z.strictObject({
+      /** This event's id (the subnet's `AddressesFreed` refers to it). */
+      intentId: intentIdSchema,
+      /** ENI. */
+      eniId: eniIdSchema,
+      /** Addresses. */
+      ips,
+      /** What showed they are gone. */
+      why: whySchema,
+    }),
+  },
   /** Outcome: the unbind failed; the addresses stay bound (idle). */
   IpUnbindFailed: {
     v: 1,

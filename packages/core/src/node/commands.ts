@@ -68,6 +68,11 @@ export const nodeCommandSchema = z.discriminatedUnion('type', [
     slowRelease: z.literal(true).optional(),
   }),
   cmd('RecordIpsUnbound', { intentId: intentIdSchema }),
+  /**
+   * The cloud shows these bound addresses of the ENI gone (see the `IpsLost` event). Pods on
+   * them are released first. Addresses not bound on the ENI (in flight, already gone) are skipped.
+   */
+  cmd('RecordIpsLost', { eniId: eniIdSchema, ips: z.array(ipv4Schema).min(1).max(256), why: whySchema }),
   cmd('RecordIpUnbindFailed', { intentId: intentIdSchema, errorCode: cloudErrorCodeSchema, message: messageSchema }),
   /** Shared mode, warm pool, no claim: a free bound IP for a pod. Idempotent per container id. */
   cmd('AllocateIp', { pod: podRefSchema, containerId: containerIdSchema }),

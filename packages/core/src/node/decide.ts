@@ -158,6 +158,28 @@ const eniIntent = (
   }
 };
 
+/** Bound addresses the cloud no longer has: their pods released, then the addresses dropped. */
+const ipsLost = (s: NodeState, cmd: NodeCommandOf<'RecordIpsLost'>): NodeEvent[] => {
+  const eni = s.enis[cmd.eniId];
+  const ips = [...new Set(cmd.ips)].filter((ip) => eni?.ips[ip]?.status === 'bound');
+  if (!eni || ips.length === 0) return [];
+  const lost = new Set(ips);
+  const released: NodeEvent[] = Object.values(s.allocations)
+    .filter((a) => a.eniId === eni.eniId && lost.has(a.ip))
+    .map((a) => ({
+      type: 'IpReleased',
+      data: {
+        pod: a.pod,
+        containerId: a.containerId,
+        ip: a.ip,
+        eniId: a.eniId,
+        why: `address lost: ${cmd.why}`.slice(0, 500),
+      },
+    }));
+  const intentId = eventId(cmd, released.length);
+  return [...released, { type: 'IpsLost', data: { intentId, eniId: eni.eniId, ips, why: cmd.why } }];
+};
+
 /** Outcome commands: an outcome for an unknown, resolved or mismatched intent yields nothing. */
 const outcome = (s: NodeState, cmd: NodeCommand): NodeEvent[] => {
   if (!('intentId' in cmd)) return [];
@@ -311,6 +333,8 @@ export const decideNode = (command: NodeCommand, s: NodeState): NodeEvent[] => {
     }
     case 'AssignEni':
       return assignEni(s, cmd);
+    case 'RecordIpsLost':
+      return ipsLost(s, cmd);
     case 'ReturnEni': {
       const a = s.assignments[cmd.containerId];
       if (!a) return [];

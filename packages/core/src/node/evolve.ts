@@ -143,6 +143,8 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
       );
     case 'IpsUnbound':
       return withIps(resolve(s, e.data.intentId), e.data.eniId, e.data.ips, () => undefined);
+    case 'IpsLost':
+      return withIps(s, e.data.eniId, e.data.ips, () => undefined);
     case 'IpUnbindFailed':
       return withIps(resolve(s, e.data.intentId), e.data.eniId, e.data.ips, (x) => x && { ...x, status: 'bound' });
     case 'IpAllocated': {

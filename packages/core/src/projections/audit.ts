@@ -171,6 +171,7 @@ export const AUDIT_EVENT_TYPES: ReadonlySet<string> = new Set([
   'EniReturned',
   'IpsBound',
   'IpsUnbound',
+  'IpsLost',
   'EniCreateRequested',
   'EniCreated',
   'EniOperationFailed',
@@ -239,6 +240,7 @@ export const applyAudit = (idx: AuditIndex, e: DecodedEvent): AuditIndex => {
       break;
     }
     case 'IpsUnbound':
+    case 'IpsLost':
       for (const ip of e.data.ips) close(idx.ipBindings[ip], bindOwner, e.data.eniId, { to: e.at });
       break;
     case 'EniCreateRequested':

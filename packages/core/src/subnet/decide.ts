@@ -127,6 +127,15 @@ export const decideSubnet = (command: SubnetCommand, s: SubnetState): SubnetEven
     case 'TakePrimaryAddress': {
       const a = s.addresses[cmd.ip];
       if (a?.status === 'primary' && a.eniId === cmd.eniId) return [];
+      if (a) {
+        // the cloud gave it to a new ENI, so the record of its holder is stale: that holder must be
+        // settled first (RecordIpsLost, or its bind failing), never two ENIs with one address
+        throw new IpamError(
+          'IllegalTransition',
+          `${cmd.ip} is ${a.status} for ENI ${a.eniId} on ${a.node}; it cannot be the primary of ${cmd.eniId}`,
+          { ip: cmd.ip, heldBy: { node: a.node, eniId: a.eniId, status: a.status } },
+        );
+      }
       if (!isUsable(parseCidr(s.cidr), cmd.ip))
         throw new IpamError('InvalidIp', `${cmd.ip} is not usable in ${s.subnetId}`);
       return [{ type: 'PrimaryAddressTaken', data: { node: cmd.node, eniId: cmd.eniId, ip: cmd.ip } }];

@@ -143,4 +143,44 @@ describe('CloudExecutor', () => {
     await core.executor.idle();
     expect(order.slice(1)).toEqual(['pod', 'refill']);
   });
+
+  it('given the cloud gives a new ENI a primary the log has bound elsewhere, that address is recorded lost first: never on two ENIs', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    const core = make(store, vpc);
+    await core.start();
+    await setUpCluster(core, vpc, 2);
+    await core.host.waitUntil(() => boundIps(core, 'node-0') === 2 && boundIps(core, 'node-1') === 2, 5_000);
+    await core.settle();
+    const [eni] = Object.values(core.host.node('node-0').enis);
+    const ip = Object.keys(eni?.ips ?? {})[0];
+    if (!eni || !ip) throw new Error('no bound address');
+    await core.commands.node({
+      type: 'AllocateIp',
+      node: 'node-0',
+      pod: { namespace: 'd', name: 'web' },
+      containerId: 'k1',
+    });
+    expect(core.host.node('node-0').allocations.k1?.ip).toBe(ip);
+    // an unassign that escaped the fence: the cloud dropped it, and hands it out as a primary next
+    const cloudEni = vpc.enis.get(eni.eniId);
+    if (!cloudEni) throw new Error('no cloud ENI');
+    vpc.enis.set(eni.eniId, { ...cloudEni, secondaryIps: cloudEni.secondaryIps.filter((x) => x !== ip) });
+    vpc.nextIp = Number(ip.split('.')[3]);
+    await core.commands.node({ type: 'RequestEniCreate', node: 'node-1', subnetId: POD_SUBNET, why: 'test' });
+    await core.host.waitUntil(() => core.host.subnet(POD_SUBNET).addresses[ip]?.node === 'node-1', 5_000);
+    expect(core.host.subnet(POD_SUBNET).addresses[ip]?.status).toBe('primary');
+    expect(core.host.node('node-0').allocations.k1).toBeUndefined();
+    expect(core.host.node('node-0').enis[eni.eniId]?.ips[ip]).toBeUndefined();
+    const types = (await store.readStream('node/node-0')).map((e) => e.type);
+    const lostAt = types.indexOf('IpsLost');
+    expect(types.slice(lostAt - 1, lostAt + 1)).toEqual(['IpReleased', 'IpsLost']); // the pool refills after
+    const primaries = Object.values(core.host.projection.nodes).flatMap((n) =>
+      Object.values(n.enis).map((e) => e.primaryIp),
+    );
+    const secondaries = Object.values(core.host.projection.nodes).flatMap((n) =>
+      Object.values(n.enis).flatMap((e) => Object.keys(e.ips)),
+    );
+    expect([...primaries, ...secondaries].filter((x) => x === ip)).toHaveLength(1);
+  });
 });

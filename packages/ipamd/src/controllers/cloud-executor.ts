@@ -22,6 +22,8 @@ export interface CloudExecutorOptions {
   retryAfterMs?: number;
   /** Errors that are not recorded as outcomes (the intent stays pending), for logs. */
   onError?: (intentId: string, error: unknown) => void;
+  /** A bound address the cloud no longer has on its ENI (recorded `IpsLost`), for logs and metrics. */
+  onAddressLost?: (lost: { node: string; eniId: string; ip: string; why: string }) => void;
 }
 
 /** What one intent's cloud call resolved to. */
@@ -114,6 +116,7 @@ export class CloudExecutor {
       outcome ??= await this.call(vpc, s, intent);
       this.lookFirst.delete(intentId);
       const record = outcome.ok ? outcome.record : this.failure(node, intent, outcome.code, outcome.message);
+      if (record.type === 'RecordEniCreated') await this.settlePrimary(node, intent.subnetId ?? '', record);
       await this.o.commands.node(record, { eventId: intentId });
     } catch (e) {
       // the cloud call may or may not have happened: look before calling again
@@ -121,6 +124,26 @@ export class CloudExecutor {
       this.park(intentId);
       this.o.onError?.(intentId, e);
     }
+  }
+
+  /**
+   * The cloud gave a new ENI a primary address that the log still has bound on another ENI: the
+   * cloud cannot hold it twice, so that ENI lost it (a change that escaped our fencing, or not
+   * ours). Recorded lost first, releasing its pod, so the log never shows one address on two ENIs.
+   * Reserved (a bind in flight, which the cloud will refuse) or another ENI's primary (a delete in
+   * flight): the create's record is refused until that outcome is in, and tried again.
+   */
+  private async settlePrimary(
+    node: string,
+    subnetId: string,
+    created: { eniId?: string; primaryIp?: string },
+  ): Promise<void> {
+    const ip = created.primaryIp ?? '';
+    const held = this.o.host.subnet(subnetId).addresses[ip];
+    if (held?.status !== 'bound' || held.eniId === created.eniId) return;
+    const why = `the cloud gave ${ip} to new ENI ${created.eniId} of ${node} as its primary`;
+    await this.o.commands.node({ type: 'RecordIpsLost', node: held.node, eniId: held.eniId, ips: [ip], why });
+    this.o.onAddressLost?.({ node: held.node, eniId: held.eniId, ip, why });
   }
 
   private park(intentId: string): void {

@@ -145,6 +145,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     executor: {
       vpcForPods: meteredVpc(vpc.withPriority('pod'), metrics),
       onError: (intent, err) => logger.warn({ intent, err }, 'cloud call failed; the intent stays pending'),
+      onAddressLost: (lost) => logger.error(lost, 'a bound address is gone from its ENI in the cloud; recorded lost'),
       ...o.core?.executor,
     },
     reconciler: {

@@ -22,7 +22,8 @@ export class FakeVpc implements VpcApi {
   readonly calls: Call[] = [];
   private faults: { call: Call; code: IpamErrorCode; after: boolean }[] = [];
   private seq = 0;
-  private nextIp = 10;
+  /** The last octet of the next new ENI's primary IP (10.1.0.x); tests may set it. */
+  nextIp = 10;
   /** Resolves calls only when released (to hold a call in flight). */
   gate: Promise<void> | undefined;
 

@@ -66,7 +66,8 @@ export const relevantTo =
       case 'ip':
         return (
           ((e.type === 'IpAllocated' || e.type === 'IpReleased') && d.ip === s.ip) ||
-          ((e.type === 'IpsBound' || e.type === 'IpsUnbound') && (d.ips?.includes(s.ip) ?? false))
+          ((e.type === 'IpsBound' || e.type === 'IpsUnbound' || e.type === 'IpsLost') &&
+            (d.ips?.includes(s.ip) ?? false))
         );
       case 'pod':
         return (

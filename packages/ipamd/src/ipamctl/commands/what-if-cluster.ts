@@ -39,7 +39,7 @@ export class FigureCounter {
     const d = e.data as { ips?: readonly string[]; containerId?: string };
     if (e.type.endsWith('Requested')) this.figures.cloudCalls += 1;
     else if (e.type === 'IpsBound') this.bound += d.ips?.length ?? 0;
-    else if (e.type === 'IpsUnbound') this.bound -= d.ips?.length ?? 0;
+    else if (e.type === 'IpsUnbound' || e.type === 'IpsLost') this.bound -= d.ips?.length ?? 0;
     else if (e.type === 'AllocationRefused') this.waited.add(`${node}/${d.containerId}`);
     this.figures.peakBound = Math.max(this.figures.peakBound, this.bound);
     this.figures.podsWaited = this.waited.size;
