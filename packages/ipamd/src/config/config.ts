@@ -46,6 +46,8 @@ export interface IpamdConfig {
   archiveDir: string | undefined;
   /** Leader lease TTL, seconds (`--election-ttl`). */
   electionTtlSeconds: number;
+  /** `--cloud-audit-interval` in ms; 0 = no audit. */
+  cloudAuditIntervalMs: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 }
 
@@ -132,6 +134,7 @@ const FIELD: Record<string, z.ZodType> = {
   agentServiceAccount: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
   configmap: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
   archiveDir: text(),
+  cloudAuditInterval: goDuration(10_000, true),
   electionTtl: intText.pipe(z.number().min(2, 'at least 2 seconds').max(60, 'at most 60 seconds')),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
 };
@@ -269,6 +272,7 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
         : undefined,
     archiveDir: v.archiveDir as string | undefined,
     electionTtlSeconds: v.electionTtl as number,
+    cloudAuditIntervalMs: v.cloudAuditInterval as number,
     logLevel: v.logLevel as IpamdConfig['logLevel'],
   };
   return { kind: 'config', config };

@@ -175,6 +175,14 @@ export const OPTIONS: readonly OptionSpec[] = [
       'directory of archived log segments (shared with ipamctl archive): start-up and history span it and etcd',
   },
   {
+    flags: '--cloud-audit-interval <duration>',
+    key: 'cloudAuditInterval',
+    env: 'ENI_IPAM_CLOUD_AUDIT_INTERVAL',
+    description:
+      'Go duration between comparisons of the log with the cloud (leader): bound IPs gone from their ENI are recorded lost, leaks reported; 0 = off',
+    default: '5m0s',
+  },
+  {
     flags: '--election-ttl <seconds>',
     key: 'electionTtl',
     env: 'ENI_IPAM_ELECTION_TTL',

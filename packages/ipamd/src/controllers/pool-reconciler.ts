@@ -100,12 +100,14 @@ export class PoolReconciler {
 
   /** Plans every node again (the periodic tick). */
   tick(): Promise<void> {
-    this.wakeAll();
+    for (const n of Object.keys(this.o.host.projection.nodes)) this.dirty.add(n);
+    this.kick();
     return this.idle();
   }
 
-  /** Plans this node soon (coalesced with other wake-ups). */
+  /** Plans this node soon (coalesced with other wake-ups); ignored while stopped (not leading). */
   wake(node: string): void {
+    if (!this.unlisten) return;
     this.dirty.add(node);
     this.kick();
   }

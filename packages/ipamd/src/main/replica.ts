@@ -159,6 +159,19 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       tickEveryMs: o.claimExpiryEveryMs ?? 10_000,
       onError: (subnetId, err) => logger.warn({ subnetId, err }, 'claim expiry failed; tried again at the next tick'),
     },
+    cloudAudit: {
+      everyMs: config.cloudAuditIntervalMs,
+      onFinding: (f) => {
+        metrics.cloudDrift.inc({ kind: f.kind });
+        logger.warn(
+          f,
+          f.kind === 'lost-ip'
+            ? 'cloud audit: bound addresses gone from the ENI; recorded lost'
+            : 'cloud audit: the cloud differs from the log',
+        );
+      },
+      onError: (err) => logger.warn({ err }, 'cloud audit failed; tried again at the next interval'),
+    },
     service: { claimPolicyOf: (_node, pod) => kube?.pods.claimPolicyOf(pod) },
   });
   if (kubeConfig) {
@@ -236,8 +249,10 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       core.executor.start();
       core.reconciler.start();
       core.claimExpiry.start();
+      core.cloudAudit.start();
       const stopWork = async () => {
         await kube?.stop();
+        await core.cloudAudit.stop();
         await core.claimExpiry.stop();
         await core.reconciler.stop();
         await core.executor.stop();

@@ -26,6 +26,13 @@ export class IpamdMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  /** Differences between the log and the cloud found by the cloud audit, by kind. */
+  readonly cloudDrift = new Counter({
+    name: 'eni_ipam_cloud_drift_total',
+    help: 'Differences between the log and the cloud found by the cloud audit, by kind (lost-ip, unknown-ip, missing-eni, unknown-eni).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   /** Release requests answered, by outcome. */
   readonly releases = new Counter({
     name: 'eni_ipam_releases_total',

@@ -1,5 +1,6 @@
 import type { Clock, EventStore, FencingToken, VpcApi, Writer } from '@eni-ipam/core';
 import { ClaimExpiry, type ClaimExpiryOptions } from '../controllers/claim-expiry.js';
+import { CloudAudit, type CloudAuditOptions } from '../controllers/cloud-audit.js';
 import { CloudExecutor, type CloudExecutorOptions } from '../controllers/cloud-executor.js';
 import { PoolReconciler, type PoolReconcilerOptions } from '../controllers/pool-reconciler.js';
 import { CommandService } from './command-service.js';
@@ -18,6 +19,7 @@ export interface IpamdCoreOptions {
   reconciler?: Partial<Omit<PoolReconcilerOptions, 'host' | 'commands' | 'clock'>>;
   service?: Partial<Omit<IpamServiceOptions, 'store' | 'host' | 'commands'>>;
   claimExpiry?: Partial<Omit<ClaimExpiryOptions, 'host' | 'commands' | 'clock'>>;
+  cloudAudit?: Partial<Omit<CloudAuditOptions, 'host' | 'commands' | 'vpc' | 'clusterId'>>;
   newId?: () => string;
 }
 
@@ -41,6 +43,7 @@ export const createIpamdCore = (o: IpamdCoreOptions) => {
   const reconciler = new PoolReconciler({ ...deps, ...o.reconciler });
   const claimExpiry = new ClaimExpiry({ ...deps, ...o.claimExpiry });
   const executor = new CloudExecutor({ host, commands, vpc: o.vpc, clusterId: o.clusterId, ...o.executor });
+  const cloudAudit = new CloudAudit({ host, commands, vpc: o.vpc, clusterId: o.clusterId, ...o.cloudAudit });
   const service = new IpamServiceImpl({
     store: o.store,
     host,
@@ -56,12 +59,14 @@ export const createIpamdCore = (o: IpamdCoreOptions) => {
     executor,
     reconciler,
     claimExpiry,
+    cloudAudit,
     /** Catch up with the log, then run the controllers. */
     async start(): Promise<void> {
       await host.start();
       executor.start();
       reconciler.start();
       claimExpiry.start();
+      cloudAudit.start();
     },
     /** Both controllers quiet (no planning, no cloud call queued): for tests. */
     async settle(): Promise<void> {
@@ -73,6 +78,7 @@ export const createIpamdCore = (o: IpamdCoreOptions) => {
       }
     },
     async stop(): Promise<void> {
+      await cloudAudit.stop();
       await claimExpiry.stop();
       await reconciler.stop();
       await executor.stop();
