@@ -118,6 +118,11 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
     await workload.drain();
     await sys.sim.setFaults({});
     const leaks = await cloudLeaks(sys);
+    // what the replicas said about an intent left in flight (CI keeps only the report)
+    for (const id of leaks.flatMap((l) => /^in flight: \S+ \S+ (\S+)/.exec(l)?.[1] ?? [])) {
+      const said = sys.lines.filter((l) => l.line.includes(id)).slice(-8);
+      leaks.push(...said.map((l) => `  ${l.id}: ${l.line.slice(0, 400)}`));
+    }
     // The leader may still be retiring the drained pool (unbinds, detaches, deletes) when the
     // workload ends: verify is repeated for up to a minute, as an operator would once things
     // settle; a difference still there after that is a violation (the retries are logged).
@@ -159,7 +164,7 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
       violationDetails: violations,
       lostAcks: lost.length,
       lostAckDetails: lost,
-      leaks: leaks.length,
+      leaks: leaks.filter((l) => !l.startsWith('in flight: ') && !l.startsWith('  ')).length,
       leakDetails: leaks,
       verify: { exitCode: verify.code, output: verify.output },
       replicaCrashes: sys.replicas.flatMap((r) => r.crashes.map((c) => ({ replica: r.o.id, ...c }))),

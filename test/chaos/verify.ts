@@ -88,14 +88,17 @@ const cloudEnis = async (sys: System): Promise<EniIps> => {
   return new Map(dump.enis.map((e) => [e.eniId, [...e.secondaryIps].sort()]));
 };
 
-const logEnis = (p: Projection): { enis: EniIps; inFlight: number } => {
+const logEnis = (p: Projection): { enis: EniIps; inFlight: number; intents: string[] } => {
   const enis = new Map<string, string[]>();
   let inFlight = 0;
+  const intents: string[] = [];
   for (const n of Object.values(p.nodes)) {
     inFlight += Object.keys(n.intents).length;
+    for (const i of Object.values(n.intents))
+      intents.push(`${n.node} ${i.op} ${i.intentId}${i.eniId ? ` ${i.eniId}` : ''}${i.ips ? ` [${i.ips.join(' ')}]` : ''}`);
     for (const e of Object.values(n.enis)) enis.set(e.eniId, Object.keys(e.ips).sort());
   }
-  return { enis, inFlight };
+  return { enis, inFlight, intents };
 };
 
 /**
@@ -111,7 +114,7 @@ export const cloudLeaks = async (sys: System, timeoutMs = 90_000): Promise<strin
     if (log.inFlight === 0) {
       diff = cloudVsLog(await cloudEnis(sys), log.enis);
       if (diff.length === 0) return [];
-    } else diff = [`${log.inFlight} intents still in flight`];
+    } else diff = [`${log.inFlight} intents still in flight`, ...log.intents.map((i) => `in flight: ${i}`)];
     await sleep(1000);
   }
   return diff;
