@@ -15,7 +15,7 @@ describe('CloudExecutor', () => {
   afterEach(async () => {
     for (const c of cores.splice(0)) await c.stop();
   });
-  const make = (store: InMemoryEventStore, vpc: FakeVpc, concurrency = 4) => {
+  const make = (store: InMemoryEventStore, vpc: FakeVpc, concurrency = 4, retryAfterMs = 5) => {
     const fence = store.grantLeadership(`l-${cores.length}`);
     const core = createIpamdCore({
       store,
@@ -25,7 +25,7 @@ describe('CloudExecutor', () => {
       writer: { replica: 'r', term: 0 },
       fence: () => fence,
       executor: {
-        retryAfterMs: 5,
+        retryAfterMs,
         concurrency,
         onError: (i, e) => process.env.DEBUG_IPAMD && console.log('exec', i, e),
       },
@@ -182,5 +182,20 @@ describe('CloudExecutor', () => {
       Object.values(n.enis).flatMap((e) => Object.keys(e.ips)),
     );
     expect([...primaries, ...secondaries].filter((x) => x === ip)).toHaveLength(1);
+  });
+
+  it('given an intent parked after a retryable failure, leadership lost and regained: it is tried again at once', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    vpc.failNext('attachEni', 'CloudRetryable');
+    const core = make(store, vpc, 4, 600_000); // the retry timer alone would come far too late
+    await core.start();
+    await setUpCluster(core, vpc, 1);
+    for (let i = 0; i < 500 && !vpc.calls.includes('attachEni'); i++) await new Promise((r) => setTimeout(r, 10));
+    await core.settle();
+    expect(Object.values(core.host.node('node-0').intents).map((i) => i.op)).toEqual(['attach']);
+    await core.executor.stop(); // leadership lost
+    core.executor.start(); // and regained
+    await core.host.waitUntil(() => boundIps(core, 'node-0') === 2, 5_000);
   });
 });

@@ -71,6 +71,10 @@ export class CloudExecutor {
     this.unlisten?.();
     this.unlisten = undefined;
     if (this.timer) clearTimeout(this.timer);
+    // a later start() (leadership regained) begins afresh: a parked intent left parked with no
+    // retry timer would stay pending for good
+    this.timer = undefined;
+    this.parked.clear();
     this.queue.clear();
     await this.queue.onIdle();
   }
