@@ -3,19 +3,15 @@
  * openssl at set-up): with `--etcd-ca-file/--etcd-cert-file/--etcd-key-file` it becomes ready and
  * leads; without the client certificate it never becomes ready and says why in its log.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { startTestSimulator, TEST_CREDENTIALS, TEST_REGION } from '@eni-ipam/cloud/testing';
+import { startTestSimulator } from '@eni-ipam/cloud/testing';
 import { type EtcdCluster, makePki, startEtcd } from '@eni-ipam/store/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from './support/index.js';
+import { spawnIpamd, waitFor } from './support/index.js';
 
-const bin = fileURLToPath(new URL('../packages/ipamd/bin/ipamd.mjs', import.meta.url));
 let etcd: EtcdCluster;
 let sim: Awaited<ReturnType<typeof startTestSimulator>>;
 let dir: string;
@@ -42,59 +38,24 @@ afterAll(async () => {
 });
 
 const start = (etcdFlags: string[]) => {
-  const proc = spawn(
-    process.execPath,
-    [
-      bin,
-      ...['--clusterid', 'cls-tls', '--region', TEST_REGION, '--replica-id', 'tls-a', '--listen', '127.0.0.1:0'],
-      ...[
-        '--etcd-endpoints',
-        etcd.endpoints.join(','),
-        '--etcd-prefix',
-        `/eni-ipam/tls-${randomBytes(4).toString('hex')}`,
-      ],
-      ...['--cloud-endpoint', `http://127.0.0.1:${sim.port}`],
-      ...etcdFlags,
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ENI_IPAM_AUTH_SECRET: randomBytes(24).toString('hex'),
-        TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
-        TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(proc);
-  const lines: Record<string, unknown>[] = [];
-  const text: string[] = [];
-  for (const s of [proc.stdout, proc.stderr]) {
-    createInterface({ input: s as NodeJS.ReadableStream }).on('line', (l) => {
-      text.push(l);
-      try {
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    });
-  }
-  return { proc, lines, text };
+  const ipamd = spawnIpamd({
+    replicaId: 'tls-a',
+    clusterId: 'cls-tls',
+    etcdEndpoints: etcd.endpoints,
+    simPort: sim.port,
+    args: etcdFlags,
+  });
+  children.push(ipamd.proc);
+  return ipamd;
 };
 
 it('with the CA and a client certificate: ready and leading', async () => {
-  const { proc, lines } = start([
+  const ipamd = start([
     ...['--etcd-ca-file', join(dir, 'ca.crt')],
     ...['--etcd-cert-file', join(dir, 'client.crt'), '--etcd-key-file', join(dir, 'client.key')],
   ]);
-  const url = await waitFor(() => lines.find((l) => typeof l.advertised === 'string')?.url as string | undefined, {
-    timeoutMs: 60_000,
-    what: 'ipamd listening',
-  });
-  await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { ok: boolean }).ok, {
-    timeoutMs: 60_000,
-    what: 'ready over TLS',
-  });
+  const { proc, lines } = ipamd;
+  await ipamd.ready(); // over TLS
   await waitFor(() => lines.some((l) => /elected leader/.test(String(l.msg))), { timeoutMs: 30_000, what: 'leader' });
   proc.kill('SIGTERM');
 });

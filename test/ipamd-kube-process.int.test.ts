@@ -4,22 +4,14 @@
  * are in force, a Kubernetes Node is registered (instance from its providerID) and advertises its
  * extended resources, and a pod on it gets an address over the node's API.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import {
-  startTestSimulator,
-  TEST_CREDENTIALS,
-  TEST_POD_SUBNET,
-  TEST_REGION,
-  TEST_VPC,
-  TEST_ZONE,
-} from '@eni-ipam/cloud/testing';
+import { startTestSimulator, TEST_POD_SUBNET, TEST_VPC, TEST_ZONE } from '@eni-ipam/cloud/testing';
 import type { api } from '@eni-ipam/core';
 import { nodeToken } from '@eni-ipam/ipamd';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
@@ -30,11 +22,11 @@ import {
   type FakeApiServer,
   makeNode,
   makePod,
+  spawnIpamd,
   startFakeApiServer,
   waitFor,
 } from './support/index.js';
 
-const bin = fileURLToPath(new URL('../packages/ipamd/bin/ipamd.mjs', import.meta.url));
 const SECRET = randomBytes(24).toString('hex');
 const NODE = 'node-kube-0';
 let etcd: EtcdCluster;
@@ -69,40 +61,16 @@ it('registers a Kubernetes Node, publishes its resources and allocates for a pod
   kube.create('nodes', makeNode(NODE, { zone: TEST_ZONE, providerID: `qcloud:///${TEST_ZONE}/ins-00000000` }));
   kube.create('pods', makePod('default', 'web-a', { node: NODE }));
 
-  const proc = spawn(
-    process.execPath,
-    [
-      bin,
-      ...['--clusterid', 'cls-test', '--region', TEST_REGION, '--replica-id', 'kube-a', '--listen', '127.0.0.1:0'],
-      ...[
-        '--etcd-endpoints',
-        etcd.endpoints.join(','),
-        '--etcd-prefix',
-        `/eni-ipam/kube-${randomBytes(4).toString('hex')}`,
-      ],
-      ...['--cloud-endpoint', `http://127.0.0.1:${sim.port}`],
-      ...['--kubeconfig', kubeconfig, '--prebind-min', '2', '--prebind-max', '3', '--release-interval', '30s'],
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ENI_IPAM_AUTH_SECRET: SECRET,
-        TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
-        TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const ipamd = spawnIpamd({
+    replicaId: 'kube-a',
+    etcdEndpoints: etcd.endpoints,
+    simPort: sim.port,
+    authSecret: SECRET,
+    args: ['--kubeconfig', kubeconfig, '--prebind-min', '2', '--prebind-max', '3', '--release-interval', '30s'],
+  });
+  const { proc, lines, exited } = ipamd;
   child = proc;
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const lines: Record<string, unknown>[] = [];
-  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-    lines.push(JSON.parse(l) as Record<string, unknown>);
-  });
-  const url = await waitFor(() => lines.find((l) => typeof l.advertised === 'string')?.url as string | undefined, {
-    timeoutMs: 60_000,
-    what: 'ipamd listening',
-  });
+  const url = await ipamd.url();
   expect(lines.some((l) => String(l.msg).startsWith('Kubernetes side on'))).toBe(true);
   const auth = { authorization: `Bearer ${nodeToken(SECRET, NODE)}` };
 

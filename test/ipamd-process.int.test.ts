@@ -3,17 +3,13 @@
  * `/readyz`, takes the leader key, and on SIGTERM resigns (the key is gone at once, not after
  * the lease TTL) and exits 0.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { startTestSimulator, TEST_CREDENTIALS, TEST_REGION } from '@eni-ipam/cloud/testing';
+import type { ChildProcess } from 'node:child_process';
+import { startTestSimulator } from '@eni-ipam/cloud/testing';
 import { createEtcdClient, LeaderElection } from '@eni-ipam/store';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitFor } from './support/index.js';
+import { spawnIpamd, waitFor } from './support/index.js';
 
-const bin = fileURLToPath(new URL('../packages/ipamd/bin/ipamd.mjs', import.meta.url));
 let etcd: EtcdCluster;
 let sim: Awaited<ReturnType<typeof startTestSimulator>>;
 let child: ChildProcess | undefined;
@@ -29,38 +25,10 @@ afterAll(async () => {
 });
 
 it('serves, leads, and on SIGTERM resigns and exits 0', async () => {
-  const prefix = `/eni-ipam/proc-${randomBytes(4).toString('hex')}`;
-  const proc = spawn(
-    process.execPath,
-    [
-      bin,
-      ...['--clusterid', 'cls-test', '--region', TEST_REGION, '--replica-id', 'proc-a', '--listen', '127.0.0.1:0'],
-      ...['--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', prefix],
-      ...['--cloud-endpoint', `http://127.0.0.1:${sim.port}`],
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ENI_IPAM_AUTH_SECRET: randomBytes(24).toString('hex'),
-        TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
-        TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const ipamd = spawnIpamd({ replicaId: 'proc-a', etcdEndpoints: etcd.endpoints, simPort: sim.port });
+  const { proc, prefix, lines, exited } = ipamd;
   child = proc;
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  const lines: Record<string, unknown>[] = [];
-  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-    lines.push(JSON.parse(l) as Record<string, unknown>);
-  });
-  const url = await waitFor(() => lines.find((l) => typeof l.advertised === 'string')?.url as string | undefined, {
-    timeoutMs: 60_000,
-    what: 'ipamd listening',
-  });
-  await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { ok: boolean }).ok, {
-    what: 'ready',
-  });
+  const url = await ipamd.ready();
   const client = createEtcdClient({ endpoints: etcd.endpoints });
   try {
     const observer = new LeaderElection({ client, prefix, candidate: 'observer' });

@@ -143,6 +143,11 @@ export class IpamdMetrics {
   });
 
   /** Adds Node.js process metrics (CPU, memory, event loop lag) with the `eni_ipam_` prefix. */
+  constructor() {
+    // every kind from zero, so an alert on increase() sees the first finding
+    for (const kind of ['lost-ip', 'unknown-ip', 'missing-eni', 'unknown-eni']) this.cloudDrift.inc({ kind }, 0);
+  }
+
   withProcessMetrics(): this {
     collectDefaultMetrics({ register: this.registry, prefix: 'eni_ipam_' });
     return this;
