@@ -95,7 +95,9 @@ const logEnis = (p: Projection): { enis: EniIps; inFlight: number; intents: stri
   for (const n of Object.values(p.nodes)) {
     inFlight += Object.keys(n.intents).length;
     for (const i of Object.values(n.intents))
-      intents.push(`${n.node} ${i.op} ${i.intentId}${i.eniId ? ` ${i.eniId}` : ''}${i.ips ? ` [${i.ips.join(' ')}]` : ''}`);
+      intents.push(
+        `${n.node} ${i.op} ${i.intentId}${i.eniId ? ` ${i.eniId}` : ''}${i.ips ? ` [${i.ips.join(' ')}]` : ''}`,
+      );
     for (const e of Object.values(n.enis)) enis.set(e.eniId, Object.keys(e.ips).sort());
   }
   return { enis, inFlight, intents };
