@@ -12,6 +12,7 @@ import { startVpcSimulator, type VpcSimulator } from '@eni-ipam/cloud';
 import { nodeToken } from '@eni-ipam/ipamd';
 import { type EtcdCluster, freePort, startEtcd } from '@eni-ipam/store/testing';
 import { type FakeApiServer, instanceIdFor, makeNode, startFakeApiServer, waitFor } from '../support/index.js';
+import { NetnsHost } from './netns.js';
 import { buildCniPlugin, type DemoNode, NodeAgents } from './node-agents.js';
 import { IpamdProcess, startServiceFront } from './replicas.js';
 
@@ -30,6 +31,8 @@ export interface Cluster {
   service: { url: string };
   nodes: DemoNode[];
   agents: NodeAgents;
+  /** Set in netns mode (real namespaces, pings). */
+  netns?: NetnsHost;
   prefix: string;
   adminToken: string;
   kubeconfigPath: string;
@@ -76,6 +79,8 @@ export const startCluster = async (o: {
   nodeCount: number;
   cleanups: Cleanups;
   say: Say;
+  /** Real network namespaces (root): the simulator made real, agents in node namespaces. */
+  netns?: boolean;
 }): Promise<Cluster> => {
   const { cleanups, say } = o;
   const workDir = mkdtempSync(join(tmpdir(), 'eni-ipam-demo-'));
@@ -92,13 +97,21 @@ export const startCluster = async (o: {
   const pluginBuild = buildCniPlugin(join(workDir, 'cni-bin'));
   const etcd = await startEtcd();
   cleanups.add('etcd', () => etcd.cleanup());
+  const netns = o.netns ? new NetnsHost(nodes) : undefined;
   const sim = await startVpcSimulator({
     seed: seedFor(o.repoRoot, nodes),
     credentials: [CREDENTIALS],
     port: 0,
     host: '127.0.0.1',
+    ...(netns ? { onChange: netns.topo.onChange } : {}),
   });
   cleanups.add('the VPC simulator', () => sim.stop());
+  if (netns) {
+    // registered before it is built: a half-built topology is removed too
+    cleanups.add(`the network namespaces (*-${netns.suffix}) and agent processes`, () => netns.stop());
+    await netns.topo.start(sim.dump());
+    say(`network namespaces: vpc-${netns.suffix} (the VPC bridge) and one per node; ENIs appear as veths`);
+  }
   const kube = await startFakeApiServer({ bookmarkIntervalMs: 1_000 });
   cleanups.add('the fake kube-apiserver', () => kube.close());
   const kubeconfigPath = join(workDir, 'kubeconfig.json');
@@ -177,6 +190,7 @@ export const startCluster = async (o: {
     workDir,
     pluginDir,
     ipamdUrl: service.url,
+    ...(netns ? { netns } : {}),
     attachedMacs: (instanceId) =>
       sim
         .dump()
@@ -203,6 +217,7 @@ export const startCluster = async (o: {
     service,
     nodes,
     agents,
+    ...(netns ? { netns } : {}),
     prefix,
     adminToken,
     kubeconfigPath,

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Cleanups, type Cluster, startCluster } from './cluster.js';
 import { busiestAddress, crossCheck, ipamctl } from './finale.js';
 import { KubeletSim } from './kubelet.js';
+import { netnsUnavailable, pingChecks } from './netns.js';
 import { type DemoOptions, parseDemoArgs, USAGE, UsageError } from './options.js';
 import { StatusBoard } from './status.js';
 import { runWorkload } from './workload.js';
@@ -56,13 +57,27 @@ const main = async (): Promise<number> => {
 
   const t0 = Date.now();
   log(`eni-ipam demo: ${opts.nodes} nodes in 2 zones, ${opts.pods} pods, ${opts.duration} s of churn`);
-  log(
-    'dataplane: IPAM-only. Each node agent and CNI plugin run for real, but against an in-memory host' +
-      ' (no network namespaces, so no ping between nodes)',
-  );
+  const noNetns = opts.ipamOnly ? '--ipam-only' : netnsUnavailable();
+  if (noNetns) {
+    log(
+      `dataplane: IPAM-only (${noNetns}). Each node agent and CNI plugin run for real, but against an` +
+        ' in-memory host (no network namespaces, so no ping between nodes)',
+    );
+  } else {
+    log(
+      'dataplane: real network namespaces. The VPC is a bridge, each node a namespace whose ENIs are veths,' +
+        ' each pod a namespace configured by the agent through netlink; pings prove it at the end',
+    );
+  }
   let cluster: Cluster;
   try {
-    cluster = await startCluster({ repoRoot, nodeCount: opts.nodes, cleanups, say: (s) => log(`demo: ${s}`) });
+    cluster = await startCluster({
+      repoRoot,
+      nodeCount: opts.nodes,
+      cleanups,
+      say: (s) => log(`demo: ${s}`),
+      netns: noNetns === undefined,
+    });
   } catch (e) {
     log(`demo: the cluster did not start: ${(e as Error).stack ?? e}`);
     await cleanups.run(log);
@@ -105,6 +120,19 @@ const demo = async (
   log(whatIf.out.trimEnd());
 
   const problems = await crossCheck(cluster, kubelet);
+  const pings = cluster.netns
+    ? await pingChecks(
+        cluster.netns,
+        [...kubelet.pods.values()].flatMap((p) => {
+          const ns = p.state === 'running' && p.ip ? cluster.netns?.nsOf(p.containerId) : undefined;
+          return ns && p.ip ? [{ name: p.name, kind: p.kind, node: p.node.name, ip: p.ip, ns }] : [];
+        }),
+      )
+    : [];
+  if (cluster.netns) {
+    log('\n== ping between pods in their network namespaces');
+    for (const c of pings) log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}`);
+  }
   const checks = [
     { ok: verify.code === 0, what: `ipamctl verify exit ${verify.code} (0 = no violation)` },
     { ok: problems.length === 0, what: `pods agree with ipamd${problems.length ? `: ${problems.join('; ')}` : ''}` },
@@ -115,6 +143,7 @@ const demo = async (
     },
     { ok: whatIf.code === 0, what: `ipamctl what-if exit ${whatIf.code}` },
     claimCheck(kubelet),
+    ...pings,
   ];
   const s = await board.snapshot();
   log('\n== summary');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Agent, HttpIpamdClient } from '@eni-ipam/node-dataplane';
 import { PACKAGE_DIR } from '@eni-ipam/node-dataplane/testing';
 import { pino } from 'pino';
+import type { NetnsHost } from './netns.js';
 import { SIM_NETNS_PREFIX, SimHostNetOps } from './sim-host.js';
 
 export interface DemoNode {
@@ -43,7 +44,8 @@ export const buildCniPlugin = async (dir: string): Promise<string> => {
 };
 
 export class NodeAgents {
-  private readonly agents = new Map<string, { agent: Agent; socket: string; net: SimHostNetOps }>();
+  /** IPAM-only: an in-process agent on an in-memory host; netns mode: an agent process (`agent` unset). */
+  private readonly agents = new Map<string, { agent?: Agent; socket: string; net?: SimHostNetOps }>();
 
   constructor(
     private readonly o: {
@@ -52,10 +54,17 @@ export class NodeAgents {
       ipamdUrl: string;
       /** MACs of the ENIs the cloud shows attached to an instance. */
       attachedMacs: (instanceId: string) => readonly string[];
+      /** Real namespaces: agent processes in node namespaces, a namespace per pod. */
+      netns?: NetnsHost;
     },
   ) {}
 
   async start(node: DemoNode): Promise<void> {
+    if (this.o.netns) {
+      const socket = await this.o.netns.startAgent(node, this.o.ipamdUrl, this.o.workDir);
+      this.agents.set(node.name, { socket });
+      return;
+    }
     const runDir = join(this.o.workDir, `${node.name}-run`);
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const socket = join(runDir, 'agent.sock');
@@ -80,7 +89,9 @@ export class NodeAgents {
     const a = this.agents.get(nodeName);
     if (!a) throw new Error(`no agent on ${nodeName}`);
     const type = call.exclusive ? 'tke-direct-eni' : 'tke-route-eni';
-    const netns = `${SIM_NETNS_PREFIX}${call.containerId}`;
+    const netns = this.o.netns
+      ? await this.o.netns.podNetns(call.containerId)
+      : `${SIM_NETNS_PREFIX}${call.containerId}`;
     const conf = JSON.stringify({ cniVersion: '1.0.0', name: 'tke-vpc', type, agentSocket: a.socket });
     const p = call.pod;
     const r = await run(join(this.o.pluginDir, type), [], {
@@ -96,7 +107,10 @@ export class NodeAgents {
       },
     });
     if (r.code === 0) {
-      if (call.command === 'DEL') a.net.podNetnsGone(netns);
+      if (call.command === 'DEL') {
+        a.net?.podNetnsGone(netns);
+        await this.o.netns?.podGone(call.containerId);
+      }
       const parsed = r.stdout.trim() ? (JSON.parse(r.stdout) as { ips?: { address: string }[] }) : {};
       const ip = parsed.ips?.[0]?.address.split('/')[0];
       return ip ? { ok: true, ip } : { ok: true };
@@ -110,7 +124,8 @@ export class NodeAgents {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.agent.stop().catch(() => undefined)));
+    await Promise.all([...this.agents.values()].map((a) => a.agent?.stop().catch(() => undefined)));
+    await this.o.netns?.stop();
     this.agents.clear();
   }
 }

@@ -6,6 +6,8 @@ export interface DemoOptions {
   /** Seconds of pod churn (the set-up and the final checks come on top). */
   duration: number;
   keep: boolean;
+  /** Never real network namespaces, even as root. */
+  ipamOnly: boolean;
 }
 
 export const USAGE = `usage: npm run demo -- [--nodes N] [--pods N] [--duration SECONDS] [--keep]
@@ -14,7 +16,11 @@ export const USAGE = `usage: npm run demo -- [--nodes N] [--pods N] [--duration 
   --pods N         pods running at the peak: Deployment pods (shared ENI), a StatefulSet with
                    claim policy Never, exclusive-ENI pods (default 24, 4..200)
   --duration S     seconds of pod churn; the leader replica is killed midway (default 45, 10..600)
-  --keep           leave the cluster running at the end and print how to reach it (Ctrl-C stops it)`;
+  --keep           leave the cluster running at the end and print how to reach it (Ctrl-C stops it)
+  --ipam-only      no network namespaces even as root: agents and plugin on an in-memory host
+
+As root with "ip netns", pods get real network namespaces and the demo pings between nodes;
+otherwise (or with --ipam-only) it runs IPAM-only and says so.`;
 
 export class UsageError extends Error {}
 
@@ -36,6 +42,7 @@ export const parseDemoArgs = (argv: readonly string[]): DemoOptions | 'help' => 
         pods: { type: 'string' },
         duration: { type: 'string' },
         keep: { type: 'boolean' },
+        'ipam-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -50,5 +57,6 @@ export const parseDemoArgs = (argv: readonly string[]): DemoOptions | 'help' => 
     pods: int('pods', str('pods'), 24, 4, 200),
     duration: int('duration', str('duration'), 45, 10, 600),
     keep: values.keep === true,
+    ipamOnly: values['ipam-only'] === true,
   };
 };
