@@ -257,6 +257,29 @@ describe('cross-stream: an address the cloud gave to a new ENI as its primary', 
     expect(JSON.stringify([w.nodes, w.subnets])).toBe(before);
   });
 
+  it('given the address only reserved elsewhere (a bind in flight), the new ENI takes it: that bind fails, nothing freed twice', () => {
+    const w = new World(
+      {
+        [NODE]: [nodeRegistered(), ...eniReady(ENI_1, SUBNET_A, '10.0.1.6')],
+        [NODE_B]: [nodeRegistered(undefined, NODE_B)],
+      },
+      { [SUBNET_A]: [subnetRegistered(SUBNET_A, '10.0.1.0/29')] },
+    );
+    w.run({ type: 'BindIps', eniId: ENI_1, ips: ['10.0.1.2'], why: 'min' });
+    w.run({ type: 'RequestEniCreate', subnetId: SUBNET_A, why: 'exclusive pod' }, NODE_B);
+    w.run({ ...created, intentId: 'c2:0' }, NODE_B);
+    expect(w.subnets[SUBNET_A]?.addresses['10.0.1.2']).toMatchObject({ status: 'primary', node: NODE_B });
+    const failed = w.run({
+      type: 'RecordIpBindFailed',
+      intentId: 'c1:0',
+      errorCode: 'CloudInvalidState',
+      message: 'in use',
+    });
+    expect(failed.subnet?.events).toEqual([]); // the address is the new ENI's now
+    expect(w.nodes[NODE]?.enis[ENI_1]?.ips['10.0.1.2']).toBeUndefined();
+    expect(w.subnets[SUBNET_A]?.addresses['10.0.1.2']).toMatchObject({ status: 'primary', node: NODE_B });
+  });
+
   it('when the holder records the address lost, its pod is released, the address freed, and the new ENI can take it', () => {
     const w = setUp();
     const d = w.run({

@@ -127,9 +127,11 @@ export const decideSubnet = (command: SubnetCommand, s: SubnetState): SubnetEven
     case 'TakePrimaryAddress': {
       const a = s.addresses[cmd.ip];
       if (a?.status === 'primary' && a.eniId === cmd.eniId) return [];
-      if (a) {
-        // the cloud gave it to a new ENI, so the record of its holder is stale: that holder must be
-        // settled first (RecordIpsLost, or its bind failing), never two ENIs with one address
+      // Reserved (a bind in flight, not yet in the cloud): the cloud chose it as this ENI's primary,
+      // so that bind cannot succeed and will fail; the primary takes the address over. Bound or
+      // another ENI's primary: the cloud shows that record stale, and it must be settled first
+      // (RecordIpsLost, or the old ENI's delete recorded): never two ENIs with one address.
+      if (a && a.status !== 'reserved') {
         throw new IpamError(
           'IllegalTransition',
           `${cmd.ip} is ${a.status} for ENI ${a.eniId} on ${a.node}; it cannot be the primary of ${cmd.eniId}`,
