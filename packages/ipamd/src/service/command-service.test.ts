@@ -2,6 +2,7 @@ import { TEST_VPC } from '@eni-ipam/cloud/testing';
 import {
   defaultClusterConfig,
   type EventStore,
+  IpamError,
   ManualClock,
   type RecordedEvent,
   type SubscribeOptions,
@@ -9,7 +10,10 @@ import {
 } from '@eni-ipam/core';
 import { InMemoryEventStore, nextEvents } from '@eni-ipam/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeVpc } from '../testing/fake-vpc.js';
+import { CLUSTER_ID, setUpCluster } from '../testing/service-fixture.js';
 import { CommandService } from './command-service.js';
+import { createIpamdCore, type IpamdCore } from './ipamd-core.js';
 import { ProjectionHost } from './projection-host.js';
 
 /** A store whose subscribers receive nothing until `open()`: a replica lagging behind the log. */
@@ -33,8 +37,10 @@ const change = (min: number) => ({ type: 'ChangeConfig' as const, config: config
 
 describe('CommandService and ProjectionHost', () => {
   const hosts: ProjectionHost[] = [];
+  const cores: IpamdCore[] = [];
   afterEach(async () => {
     for (const h of hosts.splice(0)) await h.stop();
+    for (const c of cores.splice(0)) await c.stop();
   });
   const hostOn = async (store: EventStore, o: Partial<ConstructorParameters<typeof ProjectionHost>[0]> = {}) => {
     const h = new ProjectionHost({ store, ...o });
@@ -179,5 +185,61 @@ describe('CommandService and ProjectionHost', () => {
     const bad = behind(false);
     const h2 = await hostOn(bad.wrapped);
     await expect(h2.waitFor(archivedUpTo)).rejects.toMatchObject({ code: 'RevisionCompacted' });
+  });
+
+  it('given a contended subnet stream, a pod allocation batched with a bind still succeeds, and the bind gets through', async () => {
+    const store = new InMemoryEventStore();
+    let conflicts = 20; // appends that touch the subnet stream lose this many races in a row
+    let holdNode: Promise<void> | undefined;
+    const contended: EventStore = Object.assign(Object.create(store) as EventStore, {
+      append: async (appends: Parameters<EventStore['append']>[0], o: Parameters<EventStore['append']>[1]) => {
+        if (holdNode && appends.every((a) => a.stream.startsWith('node/'))) await holdNode;
+        if (conflicts > 0 && appends.some((a) => a.stream.startsWith('subnet/'))) {
+          conflicts--;
+          throw new IpamError('StreamVersionConflict', 'another node bound first');
+        }
+        return store.append(appends, o);
+      },
+    });
+    const fence = store.grantLeadership('leader');
+    const vpc = new FakeVpc();
+    const core = createIpamdCore({
+      store: contended,
+      vpc,
+      clock: new ManualClock(),
+      clusterId: CLUSTER_ID,
+      writer: { replica: 'r', term: 0 },
+      fence: () => fence,
+      executor: { retryAfterMs: 5 },
+    });
+    cores.push(core);
+    const saved = conflicts;
+    conflicts = 0;
+    await core.start();
+    await setUpCluster(core, vpc, 1);
+    await core.host.waitUntil(
+      () => Object.values(core.host.node('node-0').enis).some((e) => Object.keys(e.ips).length >= 2),
+      5_000,
+    );
+    await core.settle();
+    await core.reconciler.stop();
+    const eniId = Object.keys(core.host.node('node-0').enis)[0] ?? '';
+    conflicts = saved;
+    let release!: () => void;
+    holdNode = new Promise<void>((r) => {
+      release = r;
+    });
+    const pod = (name: string) => ({ namespace: 'd', name });
+    const first = core.commands.node({ type: 'AllocateIp', node: 'node-0', pod: pod('a'), containerId: 'k0' });
+    await new Promise((r) => setImmediate(r)); // k0's batch is in flight, held
+    const bind = core.commands.node({ type: 'BindIps', node: 'node-0', eniId, count: 1, why: 'test' });
+    const alloc = core.commands.node({ type: 'AllocateIp', node: 'node-0', pod: pod('b'), containerId: 'k1' });
+    holdNode = undefined;
+    release();
+    await first;
+    await alloc; // batched with the bind: it must not fail for the bind's conflicts
+    expect(core.host.node('node-0').allocations.k1).toBeDefined();
+    expect((await bind).appended).toBeGreaterThan(0);
+    expect(conflicts).toBe(0);
   });
 });

@@ -38,7 +38,7 @@ export interface CommandServiceOptions {
   writer: Writer;
   /** The leader's fencing token; undefined when this replica does not lead (then `NotLeader`). */
   fence: () => FencingToken | undefined;
-  /** Re-decisions after a version conflict. Default 8. */
+  /** Re-decisions after a version conflict (each one means another append got through). Default 32. */
   maxRetries?: number;
   /** Command ids; default random UUIDs. */
   newId?: () => string;
@@ -81,7 +81,7 @@ export class CommandService {
   private readonly queues = new Map<string, Pending[]>();
 
   constructor(private readonly o: CommandServiceOptions) {
-    this.maxRetries = o.maxRetries ?? 8;
+    this.maxRetries = o.maxRetries ?? 32;
     this.newId = o.newId ?? randomUUID;
     this.waitMs = o.waitMs ?? 30_000;
     this.maxBatch = Math.max(1, o.maxBatch ?? 16);
@@ -148,7 +148,15 @@ export class CommandService {
             return;
           }
           if (!isIpamError(e, 'StreamVersionConflict') || attempt >= this.maxRetries) throw e;
+          if (batch.length > 1) {
+            // a shared stream (the subnet every node binds from) is contended: each command on its
+            // own, so a pod's allocation (its node stream alone) never fails for another's bind
+            await this.catchUp(appends);
+            for (const item of batch) await this.runBatch(node, [item]);
+            return;
+          }
           await this.catchUp(appends);
+          await backoff(attempt);
         }
       }
     } catch (e) {
@@ -211,10 +219,18 @@ export class CommandService {
       } catch (e) {
         if (!isIpamError(e, 'StreamVersionConflict') || attempt >= this.maxRetries) throw e;
         await this.catchUp(appends); // someone else appended first: decide again on what they wrote
+        await backoff(attempt);
       }
     }
   }
 }
+
+/**
+ * After a few conflicts in a row, a short random pause: every conflict means another append got
+ * through (progress), but the losers of a hot stream should not all retry in lockstep.
+ */
+const backoff = (attempt: number): Promise<void> =>
+  attempt < 3 ? Promise.resolve() : new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
 
 interface Pending {
   input: NodeOrCrossInput;
