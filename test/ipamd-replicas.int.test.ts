@@ -146,6 +146,27 @@ describe('ipamd replicas: forwarding and failover', () => {
     }
     await waitFor(() => bound(b) - 8 >= 3, { timeoutMs: 60_000, what: 'the pool refilled on the new leader' });
 
+    // another node's agent can neither allocate, release, read the state or feed of, nor ack for node-0
+    const other = { authorization: `Bearer ${nodeToken(SECRET, 'node-1')}` };
+    const json = { ...other, 'content-type': 'application/json' };
+    const body = JSON.stringify({
+      pod: { namespace: 'd', name: 'x', uid: 'u-x' },
+      containerId: 'x-cross',
+      mode: 'shared',
+    });
+    for (const [method, path, init] of [
+      ['POST', 'allocations', { headers: json, body }],
+      ['DELETE', 'allocations/ctr-0', { headers: other }],
+      ['GET', 'state', { headers: other }],
+      ['GET', 'feed?from=0', { headers: other }],
+      ['POST', 'acks', { headers: json, body: JSON.stringify({ revision: 1 }) }],
+    ] as const) {
+      const r = await fetch(`${b.url}/v1/nodes/${NODE}/${path}`, { method, ...init });
+      expect([method, path, r.status]).toEqual([method, path, 403]);
+    }
+    expect(b.core.host.node(NODE).allocations['ctr-0']).toBeDefined();
+    expect(b.core.host.node(NODE).allocations['x-cross']).toBeUndefined();
+
     // releases on the new leader; the periodic tick slow-releases the idle surplus down to max
     for (let i = 0; i < 5; i++) {
       const del = await fetch(`${b.url}/v1/nodes/${NODE}/allocations/ctr-${i}`, { method: 'DELETE', headers: auth });

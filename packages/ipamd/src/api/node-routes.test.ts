@@ -243,6 +243,23 @@ describe('node routes: rejected requests reach nothing', () => {
     expect(s.service.callCount).toBe(before);
   });
 
+  it.each([
+    { method: 'POST', path: `${A}/allocations`, json: allocateBody('x-cross') },
+    { method: 'DELETE', path: `${A}/allocations/c-happy` },
+    { method: 'GET', path: `${A}/state` },
+    { method: 'GET', path: `${A}/feed?from=0` },
+    { method: 'POST', path: `${A}/acks`, json: { revision: 1 } },
+  ])('node-b’s credentials on node-a: $method $path -> 403, the service never called', async ({
+    method,
+    path,
+    json,
+  }) => {
+    const before = s.service.callCount;
+    const r = await call(s.url, method, path, { auth: s.nodeAuth('node-b'), ...(json ? { json } : {}) });
+    expect([r.status, (r.body as api.ApiError).code]).toEqual([403, 'Forbidden']);
+    expect(s.service.callCount).toBe(before);
+  });
+
   it('405 names the allowed methods', async () => {
     const r = await call(s.url, 'PATCH', `${A}/state`, { auth: s.nodeAuth('node-a') });
     expect(r.headers.get('allow')).toBe('GET, HEAD');
