@@ -137,11 +137,16 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
     if (verify.code !== 0) violations.push({ kind: 'verify', detail: `ipamctl verify --cloud exit ${verify.code}` });
 
     // secrets never in the logs of the run
-    const secrets = [sys.secrets.auth, sys.secrets.admin, sys.ctlEnv.TENCENTCLOUD_SECRET_KEY as string];
-    secrets.forEach((s, i) => {
-      const hit = sys.lines.find((l) => l.line.includes(s));
-      if (hit) violations.push({ kind: 'verify', detail: `${SECRET_NAMES[i]} in the log of ${hit.id}` });
-    });
+    const secrets: [string, string][] = [
+      [SECRET_NAMES[0], sys.secrets.auth],
+      [SECRET_NAMES[1], sys.secrets.admin],
+      [SECRET_NAMES[2], sys.ctlEnv.TENCENTCLOUD_SECRET_KEY as string],
+      ...sys.nodes.map((n): [string, string] => [`node token of ${n}`, sys.tokenOf(n)]),
+    ];
+    for (const [name, secret] of secrets) {
+      const hit = sys.lines.find((l) => l.line.includes(secret));
+      if (hit) violations.push({ kind: 'verify', detail: `${name} in the log of ${hit.id}` });
+    }
 
     const faults: Record<string, number> = {};
     for (const f of nemesis.faults) {
