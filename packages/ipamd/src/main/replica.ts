@@ -142,6 +142,11 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     writer: { replica: replicaId, term: 0 }, // the term of each event is its fence's create revision
     fence: () => (election?.state === 'leader' ? election.fencingToken() : undefined),
     ...o.core,
+    projection: {
+      onUnavailable: (what, err, retryInMs) =>
+        logger.warn({ err, retryInMs }, `etcd unavailable while catching up (${what}); not ready, trying again`),
+      ...o.core?.projection,
+    },
     executor: {
       vpcForPods: meteredVpc(vpc.withPriority('pod'), metrics),
       onError: (intent, err) => logger.warn({ intent, err }, 'cloud call failed; the intent stays pending'),

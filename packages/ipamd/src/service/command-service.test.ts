@@ -242,4 +242,21 @@ describe('CommandService and ProjectionHost', () => {
     expect((await bind).appended).toBeGreaterThan(0);
     expect(conflicts).toBe(0);
   });
+
+  it('given etcd unavailable at start (a member cut off), the host tries its reads again and becomes ready', async () => {
+    const { store, svc } = await setup();
+    await svc.cluster(change(1));
+    let failures = 3;
+    const flaky: EventStore = Object.assign(Object.create(store) as EventStore, {
+      readAll: (from: number, limit?: number) => {
+        if (failures-- > 0) return Promise.reject(new IpamError('StoreUnavailable', 'read log: 4 DEADLINE_EXCEEDED'));
+        return store.readAll(from, limit);
+      },
+    });
+    const said: string[] = [];
+    const host = await hostOn(flaky, { onUnavailable: (what) => said.push(what) });
+    expect(host.ready).toBe(true);
+    expect(host.appliedRevision).toBeGreaterThan(0);
+    expect(said).toEqual(Array(3).fill('read the log from revision 1'));
+  });
 });

@@ -13,6 +13,7 @@ import {
   IpamError,
   initialNodeState,
   initialSubnetState,
+  isIpamError,
   type NodePoolView,
   type NodeState,
   nodePoolView,
@@ -43,6 +44,11 @@ export interface ProjectionHostOptions {
   audit?: boolean;
   /** Events per catch-up page. Default 500. */
   pageSize?: number;
+  /**
+   * Called when a catch-up read finds etcd unavailable (a member down or cut off, no quorum yet);
+   * the read is tried again with backoff, and the host stays not ready meanwhile.
+   */
+  onUnavailable?: (what: string, error: unknown, retryInMs: number) => void;
 }
 
 /** What a snapshot holds: the stream states plus the ENI facts the feed needs. */
@@ -83,15 +89,32 @@ export class ProjectionHost {
   private auditPending: DecodedEvent[] = [];
   private auditRun = 0;
   private auditError: unknown;
-  private readonly o: Required<ProjectionHostOptions>;
+  private readonly o: Required<Omit<ProjectionHostOptions, 'onUnavailable'>> &
+    Pick<ProjectionHostOptions, 'onUnavailable'>;
+  private stopped = false;
 
   constructor(options: ProjectionHostOptions) {
     this.o = { snapshotName: 'ipamd-projection', snapshotEvery: 5000, audit: true, pageSize: 500, ...options };
   }
 
+  /** A start-up read, tried again while etcd is unavailable (reads are idempotent), until stop(). */
+  private async retrying<T>(what: string, read: () => Promise<T>): Promise<T> {
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await read();
+      } catch (e) {
+        if (!isIpamError(e, 'StoreUnavailable') || this.stopped) throw e;
+        this.o.onUnavailable?.(what, e, delay);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
   /** Loads the snapshot, catches up, then follows the log. Resolves when caught up (ready). */
   async start(): Promise<void> {
-    const snap = await this.o.store.loadSnapshot<SnapshotState>(this.o.snapshotName);
+    const snap = await this.retrying('load the snapshot', () =>
+      this.o.store.loadSnapshot<SnapshotState>(this.o.snapshotName),
+    );
     if (snap) {
       this.p = snap.state.projection;
       this.eniFacts = snap.state.enis;
@@ -99,7 +122,10 @@ export class ProjectionHost {
     }
     let from = this.p.revision + 1;
     for (;;) {
-      const page = await this.o.store.readAll(from, this.o.pageSize);
+      const at = from;
+      const page = await this.retrying(`read the log from revision ${at}`, () =>
+        this.o.store.readAll(at, this.o.pageSize),
+      );
       this.applyBatch(page.events);
       from = page.nextRevision;
       if (!page.more) break;
@@ -116,6 +142,7 @@ export class ProjectionHost {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.sub?.close();
     this.sub = undefined;
     this.fail(new IpamError('StoreUnavailable', 'projection host stopped'));
