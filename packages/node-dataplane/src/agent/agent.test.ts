@@ -109,6 +109,21 @@ describe('eni-agent', () => {
     await until(() => ipamd.acks('n1').at(-1) === ipamd.revision);
   });
 
+  it('DEL without prevResult for a container the agent does not know still removes its veth and its rule', async () => {
+    const { net, eth1, start, cni } = await setup();
+    await start();
+    // a sandbox half set up (veth, host route, rule) whose allocation neither ipamd nor the agent has
+    const veth = hostVethName('cx');
+    await net.apply([
+      { op: 'vethAdd', name: veth, peerName: 'eth0', peerNetns: POD },
+      { op: 'routeReplace', dst: '10.0.1.11', dev: veth, scopeLink: true },
+      { op: 'ruleAdd', from: '10.0.1.11', table: 2000 + eth1.index, priority: POD_RULE_PRIORITY },
+    ]);
+    expect(await cni('DEL', 'cx')).toMatch(/^0\n/);
+    expect(net.linkNames()).not.toContain(veth);
+    expect((await net.rules()).filter((r) => r.priority === POD_RULE_PRIORITY)).toEqual([]);
+  });
+
   it('resync repairs a pod rule removed behind its back', async () => {
     const { net, eth1, start, cni } = await setup();
     await start(20);

@@ -211,15 +211,26 @@ const dropPodRule = async (host: Host, ip: string): Promise<void> => {
   host.podRules.delete(ip);
 };
 
-/** Removes a shared-ENI pod's host side (veth, so its host route too; its rule). Idempotent. */
-export const removeSharedPod = (host: Host, containerId: string, ip: string | undefined): Promise<void> =>
+/**
+ * Removes a shared-ENI pod's host side (veth, so its host route too; its rule). Idempotent. When
+ * the address is unknown (a DEL without prevResult for an allocation the agent does not know), it
+ * is read from the host route through the container's own veth, and its rule from the kernel.
+ */
+export const removeSharedPod = (host: Host, containerId: string, known: string | undefined): Promise<void> =>
   host.lock.run(async () => {
     const veth = hostVethName(containerId);
-    const table = ip === undefined ? undefined : host.podRules.get(ip);
+    const hasVeth = (await host.net.links()).some((l) => l.name === veth);
+    let ip = known;
+    let table = ip === undefined ? undefined : host.podRules.get(ip);
+    if (ip === undefined && hasVeth) {
+      ip = (await host.net.routes('main')).find((r) => r.dev === veth)?.dst.split('/')[0];
+      const rule = ip && (await host.net.rules()).find((r) => r.priority === POD_RULE_PRIORITY && r.src === ip);
+      if (rule) table = Number(rule.table);
+    }
     const changes: NetChange[] = [];
     if (ip && table !== undefined) changes.push({ op: 'ruleDel', from: ip, table, priority: POD_RULE_PRIORITY });
     // A missing veth is fine (DEL is idempotent); any other failure is reported.
-    if ((await host.net.links()).some((l) => l.name === veth)) changes.push({ op: 'linkDel', dev: veth });
+    if (hasVeth) changes.push({ op: 'linkDel', dev: veth });
     await host.net.apply(changes);
     if (ip) host.podRules.delete(ip);
   });
