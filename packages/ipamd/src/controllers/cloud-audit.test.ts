@@ -1,9 +1,8 @@
-import { ManualClock } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIpamdCore, type IpamdCore } from '../service/ipamd-core.js';
+import type { IpamdCore } from '../service/ipamd-core.js';
 import { FakeVpc } from '../testing/fake-vpc.js';
-import { CLUSTER_ID, POD_SUBNET, setUpCluster } from '../testing/service-fixture.js';
+import { CLUSTER_ID, POD_SUBNET, setUpCluster, startCore } from '../testing/service-fixture.js';
 import { CloudAudit } from './cloud-audit.js';
 
 describe('CloudAudit: the log against the cloud', () => {
@@ -16,18 +15,8 @@ describe('CloudAudit: the log against the cloud', () => {
   const warm = async () => {
     const store = new InMemoryEventStore();
     const vpc = new FakeVpc();
-    const fence = store.grantLeadership('l');
-    const core = createIpamdCore({
-      store,
-      vpc,
-      clock: new ManualClock(),
-      clusterId: CLUSTER_ID,
-      writer: { replica: 'r', term: 0 },
-      fence: () => fence,
-      executor: { retryAfterMs: 5 },
-    });
+    const core = await startCore({ store, vpc, fence: store.grantLeadership('l') });
     cores.push(core);
-    await core.start();
     await setUpCluster(core, vpc, 1);
     await core.host.waitUntil(
       () => Object.values(core.host.node('node-0').enis).some((e) => Object.keys(e.ips).length === 2),

@@ -11,9 +11,9 @@ import {
 import { InMemoryEventStore, nextEvents } from '@eni-ipam/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeVpc } from '../testing/fake-vpc.js';
-import { CLUSTER_ID, setUpCluster } from '../testing/service-fixture.js';
+import { setUpCluster, startCore } from '../testing/service-fixture.js';
 import { CommandService } from './command-service.js';
-import { createIpamdCore, type IpamdCore } from './ipamd-core.js';
+import type { IpamdCore } from './ipamd-core.js';
 import { ProjectionHost } from './projection-host.js';
 
 /** A store whose subscribers receive nothing until `open()`: a replica lagging behind the log. */
@@ -201,21 +201,11 @@ describe('CommandService and ProjectionHost', () => {
         return store.append(appends, o);
       },
     });
-    const fence = store.grantLeadership('leader');
     const vpc = new FakeVpc();
-    const core = createIpamdCore({
-      store: contended,
-      vpc,
-      clock: new ManualClock(),
-      clusterId: CLUSTER_ID,
-      writer: { replica: 'r', term: 0 },
-      fence: () => fence,
-      executor: { retryAfterMs: 5 },
-    });
-    cores.push(core);
     const saved = conflicts;
     conflicts = 0;
-    await core.start();
+    const core = await startCore({ store: contended, vpc, fence: store.grantLeadership('leader') });
+    cores.push(core);
     await setUpCluster(core, vpc, 1);
     await core.host.waitUntil(
       () => Object.values(core.host.node('node-0').enis).some((e) => Object.keys(e.ips).length >= 2),
