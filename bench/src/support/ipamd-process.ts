@@ -27,7 +27,9 @@ export const spawnIpamd = async (
   /** Where to learn its URL instead of its log (for a process started with a quiet `--log-level`). */
   findUrl?: () => Promise<string | undefined>,
 ): Promise<IpamdProcess> => {
-  const proc = spawn(process.execPath, [BIN, ...argv, '--replica-id', id], {
+  // BENCH_IPAMD_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): node flags for the replicas
+  const nodeArgs = (process.env.BENCH_IPAMD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...argv, '--replica-id', id], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
