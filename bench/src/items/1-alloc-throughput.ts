@@ -18,7 +18,12 @@ const item: BenchItem = {
     const perNode = ctx.quick ? 10 : 20;
     const concurrency = ctx.quick ? 16 : 64;
     const repeats = ctx.quick ? 1 : 5;
-    const c = await startIpamdCluster({ nodes, preBind: { min: perNode, max: perNode }, log: ctx.log });
+    const c = await startIpamdCluster({
+      nodes,
+      preBind: { min: perNode, max: perNode },
+      leaderProcess: true,
+      log: ctx.log,
+    });
     const raw = rawEtcd(c.etcd.endpoints);
     try {
       const total = nodes * perNode;

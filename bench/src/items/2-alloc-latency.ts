@@ -18,7 +18,12 @@ const item: BenchItem = {
     const perNode = ctx.quick ? 10 : 20;
     const concurrency = ctx.quick ? 16 : 64;
     const repeats = ctx.quick ? 1 : 3;
-    const c = await startIpamdCluster({ nodes, preBind: { min: perNode, max: perNode }, log: ctx.log });
+    const c = await startIpamdCluster({
+      nodes,
+      preBind: { min: perNode, max: perNode },
+      leaderProcess: true,
+      log: ctx.log,
+    });
     const raw = rawEtcd(c.etcd.endpoints);
     try {
       await allocationRound(c, allocTasks('warm', nodes, Math.min(perNode, 4)), { concurrency }, perNode);

@@ -17,7 +17,9 @@ import {
   startReplica,
 } from '@eni-ipam/ipamd';
 import { setUpCluster, testConfig } from '@eni-ipam/ipamd/testing';
+import { createEtcdClient, LeaderElection } from '@eni-ipam/store';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
+import { type IpamdProcess, spawnIpamd } from './ipamd-process.js';
 import { waitUntil } from './wait.js';
 
 export interface IpamdClusterOptions {
@@ -28,6 +30,12 @@ export interface IpamdClusterOptions {
   /** Adapter tuning; default: the replica's defaults (the production rate budget). */
   vpc?: ReplicaOptions['vpc'];
   config?: Partial<ClusterConfig>;
+  /**
+   * Once the pools are warm, the leader moves to a `bin/ipamd.mjs` child process (as deployed:
+   * the load generator does not share the replica's core) and the in-process replica is replaced
+   * by a follower, whose log-fed projection the checks read. `allocate` then goes to the process.
+   */
+  leaderProcess?: boolean;
   log(message: string): void;
 }
 
@@ -41,7 +49,8 @@ export interface AllocationAnswer {
 export interface IpamdCluster {
   etcd: EtcdCluster;
   sim: VpcSimulator;
-  replica: Replica;
+  /** The in-process replica (the follower when `leaderProcess`). */
+  readonly replica: Replica;
   prefix: string;
   /** The command line and environment of the replica, for `bin/ipamd.mjs` replicas of the same cluster. */
   ipamdArgv: readonly string[];
@@ -67,6 +76,7 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
   const etcd = await startEtcd();
   let sim: VpcSimulator | undefined;
   let replica: Replica | undefined;
+  let leader: IpamdProcess | undefined;
   try {
     sim = await startTestSimulator({
       seed: testSeed({ instances: o.nodes, podCidr: '10.1.0.0/16' }),
@@ -82,24 +92,27 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       TENCENTCLOUD_SECRET_ID: TEST_CREDENTIALS.secretId,
       TENCENTCLOUD_SECRET_KEY: TEST_CREDENTIALS.secretKey,
     };
-    const loaded = loadConfig({
-      argv: [...ipamdArgv, '--replica-id', 'bench-a', '--log-level', 'warn'],
-      env: ipamdEnv,
-      hostname: 'bench',
-    });
-    if (loaded.kind !== 'config') throw new Error(`ipamd configuration rejected: ${JSON.stringify(loaded)}`);
-    replica = await startReplica(loaded.config, await loadSecrets(loaded.config), {
-      // ipamd logs every PoolExhausted answer at error level: thousands of lines in a burst, which
-      // would cost the measured process CPU; BENCH_DEBUG=1 shows its warnings
-      logger: createLogger({
-        level: process.env.BENCH_DEBUG ? 'warn' : 'fatal',
-        replicaId: 'bench-a',
-        destination: process.stderr,
-      }),
-      reconcileEveryMs: 500,
-      vpc: { logger: createCloudLogger({ level: 'silent' }), ...o.vpc },
-    });
-    const r = replica;
+    const inProcess = async (id: string): Promise<Replica> => {
+      const loaded = loadConfig({
+        argv: [...ipamdArgv, '--replica-id', id, '--log-level', 'warn'],
+        env: ipamdEnv,
+        hostname: 'bench',
+      });
+      if (loaded.kind !== 'config') throw new Error(`ipamd configuration rejected: ${JSON.stringify(loaded)}`);
+      return startReplica(loaded.config, await loadSecrets(loaded.config), {
+        // ipamd logs every PoolExhausted answer at error level: thousands of lines in a burst, which
+        // would cost the measured process CPU; BENCH_DEBUG=1 shows its warnings
+        logger: createLogger({
+          level: process.env.BENCH_DEBUG ? 'warn' : 'fatal',
+          replicaId: id,
+          destination: process.stderr,
+        }),
+        reconcileEveryMs: 500,
+        vpc: { logger: createCloudLogger({ level: 'silent' }), ...o.vpc },
+      });
+    };
+    replica = await inProcess('bench-a');
+    let r = replica;
     await waitUntil(() => r.leading(), { timeoutMs: 60_000, what: 'the replica elected' });
     await setUpCluster(r.core, r.vpc, o.nodes, testConfig({ preBind: o.preBind, ...o.config }));
     const freeIps = (node: string) => {
@@ -117,6 +130,32 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
         what: 'warm pools',
       },
     );
+    let apiUrl = r.url;
+    if (o.leaderProcess) {
+      const client = createEtcdClient({ endpoints: etcd.endpoints });
+      try {
+        const observer = new LeaderElection({ client, prefix, candidate: 'bench-observer' });
+        const stopped = r.stop(); // resigns: the process takes over as soon as it runs
+        // quiet (warn): at info it logs every request, work the in-process replica did not do
+        // either; its URL is read from the election key once it leads
+        const p = await spawnIpamd('bench-leader', [...ipamdArgv, '--log-level', 'warn'], ipamdEnv, async () => {
+          const l = await observer.leader();
+          return l && l.candidate !== r.url ? l.candidate : undefined;
+        });
+        leader = p;
+        await stopped;
+      } finally {
+        client.close();
+      }
+      replica = await inProcess('bench-follower');
+      r = replica;
+      const f = r;
+      await waitUntil(
+        () => Array.from({ length: o.nodes }, (_, i) => freeIps(nodeName(i))).every((n) => n >= o.preBind.min),
+        { timeoutMs: 60_000, what: `the follower caught up (${f.replicaId})` },
+      );
+      apiUrl = leader.url;
+    }
     const s = sim;
     const auth = (node: string) => ({ authorization: `Bearer ${nodeToken(secret, node)}` });
     const allocateVia = async (baseUrl: string, node: string, containerId: string): Promise<AllocationAnswer> => {
@@ -140,15 +179,17 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
     return {
       etcd,
       sim: s,
-      replica: r,
+      get replica() {
+        return r;
+      },
       prefix,
       ipamdArgv,
       ipamdEnv,
       freeIps,
-      allocate: (node, containerId) => allocateVia(r.url, node, containerId),
+      allocate: (node, containerId) => allocateVia(apiUrl, node, containerId),
       allocateVia,
       release: async (node, containerId) => {
-        const res = await fetch(`${r.url}/v1/nodes/${node}/allocations/${containerId}`, {
+        const res = await fetch(`${apiUrl}/v1/nodes/${node}/allocations/${containerId}`, {
           method: 'DELETE',
           headers: auth(node),
         });
@@ -159,12 +200,17 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
         (await (await fetch(`http://127.0.0.1:${s.port}/_sim/stats`)).json()) as Record<string, Record<string, number>>,
       stop: async () => {
         await r.stop().catch(() => undefined);
+        if (leader) {
+          leader.proc.kill('SIGTERM');
+          await leader.exited;
+        }
         await s.stop().catch(() => undefined);
         await etcd.cleanup();
       },
     };
   } catch (e) {
     await replica?.stop().catch(() => undefined);
+    leader?.proc.kill('SIGKILL');
     await sim?.stop().catch(() => undefined);
     await etcd.cleanup();
     throw e;

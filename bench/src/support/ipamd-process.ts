@@ -24,8 +24,12 @@ export const spawnIpamd = async (
   id: string,
   argv: readonly string[],
   env: Readonly<Record<string, string>>,
+  /** Where to learn its URL instead of its log (for a process started with a quiet `--log-level`). */
+  findUrl?: () => Promise<string | undefined>,
 ): Promise<IpamdProcess> => {
-  const proc = spawn(process.execPath, [BIN, ...argv, '--replica-id', id], {
+  // BENCH_IPAMD_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): node flags for the replicas
+  const nodeArgs = (process.env.BENCH_IPAMD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...argv, '--replica-id', id], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -50,9 +54,9 @@ export const spawnIpamd = async (
     dead = true;
   });
   const u = await waitUntil(
-    () => {
+    async () => {
       if (dead) throw new Error(`ipamd ${id} exited during start-up`);
-      return url;
+      return findUrl ? await findUrl() : url;
     },
     { timeoutMs: 120_000, what: `ipamd ${id} listening` },
   );

@@ -72,7 +72,7 @@ export const meteredStore = (store: EventStore, metrics: IpamdMetrics): EventSto
   });
 
 /**
- * Pool gauges per node (after each change of its stream) and the log lag (every `lagEveryMs`).
+ * Pool gauges per node (at most `poolEveryMs` after a change of its stream) and the log lag (every `lagEveryMs`).
  * Returns the function that stops both.
  */
 export const recordProjectionMetrics = (
@@ -80,6 +80,7 @@ export const recordProjectionMetrics = (
   store: EventStore,
   metrics: IpamdMetrics,
   lagEveryMs = 5_000,
+  poolEveryMs = 200,
 ): (() => void) => {
   const pool = (node: string) => {
     const s = host.node(node);
@@ -100,10 +101,20 @@ export const recordProjectionMetrics = (
     metrics.poolCapacity.set({ node, mode: 'exclusive' }, v.resources[DIRECT_ENI_RESOURCE].capacity);
   };
   for (const n of Object.keys(host.projection.nodes)) pool(n);
+  // coalesced: a burst of allocations on a node recomputes its pool view once per window, not
+  // once per event (the view walks all of the node's ENIs and IPs; gauges are scraped seconds apart)
+  const dirty = new Set<string>();
+  let flush: NodeJS.Timeout | undefined;
   const unlisten = host.onEvents((events) => {
-    const touched = new Set<string>();
-    for (const e of events) if (e.stream.startsWith('node/')) touched.add(e.stream.slice(5));
-    for (const n of touched) pool(n);
+    for (const e of events) if (e.stream.startsWith('node/')) dirty.add(e.stream.slice(5));
+    if (flush || dirty.size === 0) return;
+    flush = setTimeout(() => {
+      flush = undefined;
+      const nodes = [...dirty];
+      dirty.clear();
+      for (const n of nodes) pool(n);
+    }, poolEveryMs);
+    flush.unref();
   });
   const lag = setInterval(() => {
     store.headRevision().then(
@@ -115,5 +126,6 @@ export const recordProjectionMetrics = (
   return () => {
     unlisten();
     clearInterval(lag);
+    if (flush) clearTimeout(flush);
   };
 };
