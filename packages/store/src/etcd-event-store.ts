@@ -21,6 +21,7 @@ import { EtcdSubscription } from './etcd-subscription.js';
 import { assertStreamName, KeyLayout, prefixEnd } from './keys.js';
 import { DEFAULT_LIMITS, type EtcdLimits } from './limits.js';
 import { scanRange } from './log-scan.js';
+import { loadSnapshotChunked, saveSnapshotChunked } from './snapshot-chunks.js';
 
 export interface EtcdEventStoreOptions {
   /** An existing client (shared with the election), or connection options to build one. */
@@ -259,34 +260,15 @@ export class EtcdEventStore implements EventStore {
     }
   }
 
+  /** Saves a snapshot; one over etcd's request limit is written in chunks (see snapshot-chunks.ts). */
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
     assertSnapshotName(snapshot.name);
-    try {
-      await this.client.put(this.keys.snap(snapshot.name)).value(JSON.stringify(snapshot)).exec();
-    } catch (e) {
-      throw mapEtcdError(e, `save snapshot ${snapshot.name}`);
-    }
+    await saveSnapshotChunked(this.client, this.keys, snapshot);
   }
 
   async loadSnapshot<S>(name: string): Promise<Snapshot<S> | undefined> {
     assertSnapshotName(name);
-    let v: string | null;
-    try {
-      v = await this.client.get(this.keys.snap(name)).string();
-    } catch (e) {
-      throw mapEtcdError(e, `load snapshot ${name}`);
-    }
-    if (v === null) return undefined;
-    try {
-      return JSON.parse(v) as Snapshot<S>;
-    } catch (e) {
-      throw new IpamError(
-        'CorruptLog',
-        `corrupt snapshot at ${this.keys.snap(name)}`,
-        { key: this.keys.snap(name) },
-        { cause: e },
-      );
-    }
+    return loadSnapshotChunked<S>(this.client, this.keys, name);
   }
 
   /** Stops subscriptions, fails queued appends, closes the client if this store built it. */

@@ -5,7 +5,8 @@ import { IpamError, type StreamName } from '@eni-ipam/core';
  * ```
  * <prefix>/log/<stream>/<seq, 12 digits>   one event per key, never rewritten
  * <prefix>/head/<stream>                   the stream's last seq (decimal): the compare target
- * <prefix>/snap/<name>                     a projection snapshot
+ * <prefix>/snap/<name>                     a projection snapshot (or a pointer to its chunks)
+ * <prefix>/snapchunks/<name>#/<gen>/<i>    chunks of a snapshot over one request (snapshot-chunks.ts)
  * <prefix>/leader/<election>/<lease hex>   election keys
  * <prefix>/archive/manifest                archived segments
  * ```
@@ -69,6 +70,10 @@ export class KeyLayout {
   }
   snap(name: string): string {
     return `${this.root}/snap/${name}`;
+  }
+  /** Prefix of every chunk generation of a big snapshot (`#` is not allowed in names). */
+  snapChunks(name: string): string {
+    return `${this.root}/snapchunks/${name}#/`;
   }
   leaderPrefix(election: string): string {
     return `${this.root}/leader/${election}/`;

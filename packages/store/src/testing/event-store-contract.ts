@@ -189,6 +189,24 @@ export const eventStoreContract = (name: string, makeFixture: () => Promise<Cont
       expect(await store.loadSnapshot(name)).toEqual({ name, seq: 4, revision: 9, state: { a: [1, 2] } });
     });
 
+    it("saves and loads a snapshot over etcd's request limit (about 4 MB, so chunked on etcd), and replaces it", async () => {
+      const name = `big-${Math.random().toString(36).slice(2)}`;
+      const allocations = Array.from({ length: 60_000 }, (_, i) => ({
+        pod: `ns-${i % 97}/pod-${i}`,
+        ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        node: `node-${i % 5000}`,
+      }));
+      const big = { name, seq: 550_000, revision: 600_000, state: { allocations } };
+      expect(JSON.stringify(big).length).toBeGreaterThan(3 * 1024 * 1024);
+      await store.saveSnapshot(big);
+      expect(await store.loadSnapshot(name)).toEqual(big);
+      const next = { ...big, seq: 550_001, state: { allocations: allocations.slice(1) } };
+      await store.saveSnapshot(next);
+      expect(await store.loadSnapshot(name)).toEqual(next);
+      await store.saveSnapshot({ name, seq: 2, revision: 3, state: { small: true } });
+      expect(await store.loadSnapshot(name)).toEqual({ name, seq: 2, revision: 3, state: { small: true } });
+    });
+
     it('property: any sequence of appends keeps versions and the log equal to a model', async () => {
       const streams = [freshNode('p'), freshNode('p'), freshNode('p')];
       const model = new Map<string, number>(streams.map((s) => [s, 0]));
