@@ -6,7 +6,12 @@
 import type { CreateEniRequest, Eni, VpcApi } from '@eni-ipam/core';
 import { createCloudLogger } from '../adapter/logger.js';
 import type { Timer } from '../adapter/rate-budget.js';
-import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '../adapter/tencent-vpc-api.js';
+import {
+  createTencentVpcApi,
+  defaultRateLimits,
+  type TencentVpcApi,
+  type TencentVpcApiOptions,
+} from '../adapter/tencent-vpc-api.js';
 import { startVpcSimulator, type VpcSimulator, type VpcSimulatorOptions } from '../sim/server.js';
 import type { Seed } from '../sim/state.js';
 
@@ -61,18 +66,7 @@ export const adapterFor = (sim: VpcSimulator, o: Partial<TencentVpcApiOptions> =
     taskTimeoutMs: 10_000,
     retry: { maxAttempts: 12, baseDelayMs: 2, maxDelayMs: 40 },
     rateLimits: Object.fromEntries(
-      [
-        'CreateNetworkInterface',
-        'AttachNetworkInterface',
-        'DetachNetworkInterface',
-        'DeleteNetworkInterface',
-        'AssignPrivateIpAddresses',
-        'UnassignPrivateIpAddresses',
-        'DescribeNetworkInterfaces',
-        'DescribeSubnets',
-        'DescribeNetworkInterfaceLimit',
-        'DescribeVpcTaskResult',
-      ].map((a) => [a, { ratePerSecond: 10_000, burst: 10_000 }]),
+      Object.keys(defaultRateLimits).map((a) => [a, { ratePerSecond: 10_000, burst: 10_000 }]),
     ),
     logger: createCloudLogger({ level: 'silent' }),
     ...o,
