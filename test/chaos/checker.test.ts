@@ -1,6 +1,6 @@
 /** The chaos checker's own checks: each finds what it is meant to find (and nothing else). */
 import { describe, expect, it } from 'vitest';
-import { cloudVsLog, doubleHolders, History, lostAcks } from './checker.js';
+import { cloudVsLog, doubleHolders, History, lostAcks, staticAddresses } from './checker.js';
 
 const alloc = (h: History, node: string, c: string, ip: string, at: number, mode: 'shared' | 'exclusive' = 'shared') =>
   h.acked({ node, containerId: c, mode, ip, eniId: 'eni-1', ackedAt: at });
@@ -71,5 +71,37 @@ describe('chaos checker', () => {
       'ENI eni-3 in the log, not in the cloud',
     ]);
     expect(cloudVsLog(log, log)).toEqual([]);
+  });
+
+  const staticAlloc = (h: History, node: string, c: string, ip: string, at: number) =>
+    h.acked({ node, containerId: c, mode: 'shared', ip, eniId: 'eni-1', ackedAt: at, staticPod: 'chaos/db-0' });
+  const created = (ip: string) => ({ kind: 'created' as const, pod: 'chaos/db-0', ip });
+
+  it('given a static pod back on another node at its claimed address, then no violation', () => {
+    const h = new History();
+    staticAlloc(h, 'n0', 'c1', '10.1.0.5', 100);
+    staticAlloc(h, 'n1', 'c2', '10.1.0.5', 300);
+    expect(staticAddresses(h.allocations, [created('10.1.0.5')])).toEqual({ violations: [], unclaimed: 0, names: 1 });
+  });
+
+  it('given a static pod back at another address, then it moved', () => {
+    const h = new History();
+    staticAlloc(h, 'n0', 'c1', '10.1.0.5', 100);
+    staticAlloc(h, 'n1', 'c2', '10.1.0.9', 300);
+    const r = staticAddresses(h.allocations, [created('10.1.0.5')]);
+    expect(r.violations.map((v) => v.kind)).toEqual(['static-moved']);
+  });
+
+  it('given an allocation before the claim existed, then it is counted, not a violation', () => {
+    const h = new History();
+    staticAlloc(h, 'n0', 'c1', '10.1.0.9', 100);
+    staticAlloc(h, 'n1', 'c2', '10.1.0.5', 300);
+    expect(staticAddresses(h.allocations, [created('10.1.0.5')])).toEqual({ violations: [], unclaimed: 1, names: 1 });
+  });
+
+  it('given a name claimed twice while its claim stood, then it moved; after the claim ended, not', () => {
+    expect(staticAddresses([], [created('10.1.0.5'), created('10.1.0.9')]).violations).toHaveLength(1);
+    const ended = { kind: 'ended' as const, pod: 'chaos/db-0', ip: '10.1.0.5' };
+    expect(staticAddresses([], [created('10.1.0.5'), ended, created('10.1.0.9')]).violations).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ export interface AckedAllocation {
   mode: 'shared' | 'exclusive';
   ip: string;
   eniId: string;
+  /** `namespace/name` of a static pod (a StatefulSet pod with claim policy Never). */
+  staticPod?: string;
   /** When the 200 came back (client clock, ms). */
   ackedAt: number;
   /** When the first DELETE for it was sent (from then on the address may be reused). */
@@ -19,7 +21,7 @@ export interface AckedAllocation {
 }
 
 export interface Violation {
-  kind: 'double-holder' | 'lost-ack' | 'released-still-present' | 'replay-mismatch' | 'verify';
+  kind: 'double-holder' | 'lost-ack' | 'released-still-present' | 'replay-mismatch' | 'verify' | 'static-moved';
   detail: string;
 }
 
@@ -140,4 +142,59 @@ export const cloudVsLog = (cloud: EniIps, log: EniIps): string[] => {
   }
   for (const id of log.keys()) if (!cloud.has(id)) out.push(`ENI ${id} in the log, not in the cloud`);
   return out;
+};
+
+/** A claim event of the raw log: a name claims an address, or its claim ends (expired, deleted). */
+export interface ClaimRecord {
+  kind: 'created' | 'ended';
+  pod: string;
+  ip: string;
+}
+
+/**
+ * Static pods keep their address: a name's claim, once made, is the address of every later
+ * allocation of that name, on whichever node. A name claimed twice without its claim ending in
+ * between, or an allocation of a claimed name at another address after its first claimed one, is a
+ * violation. Allocations of a static name acked before its claim existed (the leader did not know
+ * the pod's policy yet) are counted apart in `unclaimed`: a figure, not a violation.
+ */
+export const staticAddresses = (
+  allocations: readonly AckedAllocation[],
+  claims: readonly ClaimRecord[],
+): { violations: Violation[]; unclaimed: number; names: number } => {
+  const violations: Violation[] = [];
+  const claimOf = new Map<string, string>();
+  const ended = new Set<string>();
+  for (const c of claims) {
+    if (c.kind === 'ended') {
+      ended.add(c.pod);
+      claimOf.delete(c.pod);
+      continue;
+    }
+    const prior = claimOf.get(c.pod);
+    if (prior !== undefined && prior !== c.ip)
+      violations.push({ kind: 'static-moved', detail: `${c.pod} claimed ${c.ip} while its claim on ${prior} stood` });
+    claimOf.set(c.pod, c.ip);
+  }
+  const byName = new Map<string, AckedAllocation[]>();
+  for (const a of allocations) {
+    if (a.staticPod === undefined) continue;
+    byName.set(a.staticPod, [...(byName.get(a.staticPod) ?? []), a]);
+  }
+  let unclaimed = 0;
+  for (const [name, list] of byName) {
+    const ip = claimOf.get(name);
+    if (ended.has(name)) continue; // a claim that ended (expiry, deletion) may be made anew elsewhere
+    const sorted = [...list].sort((x, y) => x.ackedAt - y.ackedAt);
+    const first = ip === undefined ? -1 : sorted.findIndex((a) => a.ip === ip);
+    unclaimed += first === -1 ? sorted.length : first;
+    for (const a of first === -1 ? [] : sorted.slice(first)) {
+      if (a.ip !== ip)
+        violations.push({
+          kind: 'static-moved',
+          detail: `${name} claims ${ip} but ${a.node}/${a.containerId} was acked ${a.ip} (at ${a.ackedAt})`,
+        });
+    }
+  }
+  return { violations, unclaimed, names: byName.size };
 };

@@ -1,18 +1,22 @@
 /**
  * Brings up the system under test for a chaos run: etcd in network namespaces, the simulator as a
- * process, the cluster configured and nodes registered (once, by a short-lived in-process
- * replica, as the Kubernetes sync would), then 3 ipamd replicas as child processes.
+ * process, the fake apiserver (in this process) with the ConfigMap, the Nodes and, during the run,
+ * the pods; the cluster configured and nodes registered (once, by a short-lived in-process
+ * replica), then 3 ipamd replicas as child processes, each with its Kubernetes side (the leader's
+ * informers learn the pods' claim policies).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCloudLogger } from '@eni-ipam/cloud';
-import { TEST_CREDENTIALS, TEST_REGION, testSeed } from '@eni-ipam/cloud/testing';
+import { TEST_CREDENTIALS, TEST_POD_SUBNET, TEST_REGION, TEST_VPC, TEST_ZONE, testSeed } from '@eni-ipam/cloud/testing';
 import { createLogger, loadConfig, loadSecrets, nodeToken, startReplica } from '@eni-ipam/ipamd';
 import { setUpCluster, testConfig } from '@eni-ipam/ipamd/testing';
 import { freePort } from '@eni-ipam/store/testing';
+import { type FakeApiServer, makeNode, makePod, startFakeApiServer } from '../support/index.js';
 import { type NsEtcdCluster, startNsEtcdCluster } from './netns-etcd.js';
 import { IpamdProcess, SimProcess, waitUntil } from './processes.js';
+import { NAMESPACE, type PodObjects } from './workload.js';
 
 export const CLUSTER_ID = 'cls-chaos';
 /** 10% throttling, 5% ambiguous outcomes (applied, connection dropped), 1% 5xx. */
@@ -21,6 +25,9 @@ export const CLOUD_FAULTS = { '*': { errorRate: 0.1, ambiguousRate: 0.05, http5x
 export interface System {
   etcd: NsEtcdCluster;
   sim: SimProcess;
+  kube: FakeApiServer;
+  /** The workload's pods as Kubernetes objects. */
+  podObjects: PodObjects;
   replicas: IpamdProcess[];
   prefix: string;
   nodes: string[];
@@ -49,13 +56,27 @@ export const startSystem = async (o: { nodes: number; dir: string }): Promise<Sy
   });
   const replicas: IpamdProcess[] = [];
   const lines: { id: string; line: string }[] = [];
+  const kube = await startFakeApiServer();
   const teardown = async () => {
     await Promise.all(replicas.map((r) => r.stop().catch(() => undefined)));
     await sim.stop().catch(() => undefined);
+    await kube.close().catch(() => undefined);
     etcd.teardown();
   };
   try {
     await sim.start();
+    const kubeconfig = join(o.dir, 'kubeconfig');
+    writeFileSync(kubeconfig, kube.kubeConfigText());
+    kube.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: 'kube-system', name: 'tke-eni-ipamd' },
+      data: { TKE_ENI_IPAMD_VPC_ID: TEST_VPC, TKE_ENI_IPAMD_SUBNET_ID: TEST_POD_SUBNET },
+    });
+    nodes.forEach((n, i) => {
+      const providerID = `qcloud:///${TEST_ZONE}/ins-${String(i).padStart(8, '0')}`;
+      kube.create('nodes', makeNode(n, { zone: TEST_ZONE, providerID }));
+    });
     const common = [
       ...['--clusterid', CLUSTER_ID, '--region', TEST_REGION],
       ...['--etcd-endpoints', etcd.endpoints.join(','), '--etcd-prefix', prefix],
@@ -95,7 +116,12 @@ export const startSystem = async (o: { nodes: number; dir: string }): Promise<Sy
       replicas.push(
         new IpamdProcess({
           id,
-          args: [...common, '--listen', '127.0.0.1:0', '--log-level', 'info'],
+          args: [
+            ...common,
+            ...['--listen', '127.0.0.1:0', '--log-level', 'info', '--kubeconfig', kubeconfig],
+            // the same pool settings as the set-up's (the Kubernetes side writes the flags' on election)
+            ...['--prebind-min', '3', '--prebind-max', '6', '--release-interval', '2s'],
+          ],
           env,
           onLine: (rid, line) => lines.push({ id: rid, line }),
         }),
@@ -113,9 +139,29 @@ export const startSystem = async (o: { nodes: number; dir: string }): Promise<Sy
     await teardown();
     throw e;
   }
+  const podObjects: PodObjects = {
+    create: ({ name, node, mode, statefulSet }) => {
+      const pod = makePod(NAMESPACE, name, {
+        node,
+        eni: mode === 'exclusive' ? 'direct' : 'shared',
+        ...(statefulSet
+          ? {
+              ownerStatefulSet: statefulSet,
+              annotations: { 'tke.cloud.tencent.com/vpc-ip-claim-delete-policy': 'Never' },
+            }
+          : {}),
+      });
+      return kube.create('pods', pod).metadata.uid as string;
+    },
+    delete: (name) => {
+      kube.delete('pods', name, NAMESPACE);
+    },
+  };
   return {
     etcd,
     sim,
+    kube,
+    podObjects,
     replicas,
     prefix,
     nodes,

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { doubleHolders, History, lostAcks, type Violation } from './checker.js';
+import { doubleHolders, History, lostAcks, staticAddresses, type Violation } from './checker.js';
 import { type System, startSystem } from './cluster.js';
 import { FAULT_KINDS, type FaultRecord, Nemesis } from './nemesis.js';
 import { waitUntil } from './processes.js';
@@ -27,6 +27,8 @@ export interface ChaosReport {
   lostAckDetails: Violation[];
   leaks: number;
   leakDetails: string[];
+  /** Static pods: names used, allocations acked, and those acked before the name had its claim. */
+  staticPods: { names: number; allocations: number; unclaimed: number };
   verify: { exitCode: number; output: string };
   recoveryMs: { max: number; p50: number } | null;
   /** Replica exits nobody caused (restarted by the supervisor): a finding, not a checker failure. */
@@ -80,6 +82,8 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
       concurrency: 8,
       operations: o.quick ? 1000 : 10_000,
       onAck: (at) => acks.push(at),
+      pods: sys.podObjects,
+      staticPods: 6,
       until: () => new Set(nemesis?.faults.map((f) => f.kind)).size === FAULT_KINDS.length,
     });
     nemesis = new Nemesis({
@@ -103,7 +107,9 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
 
     // checks on the history while pods are still held
     const violations: Violation[] = doubleHolders(history.allocations);
-    const { projection, head } = await replay(sys);
+    const { projection, head, claims } = await replay(sys);
+    const statics = staticAddresses(history.allocations, claims);
+    violations.push(...statics.violations);
     const replayed = replayAllocations(projection);
     const live = new Map<string, Map<string, { ip: string; eniId: string }>>();
     for (const r of sys.replicas) live.set(r.o.id, await liveAllocations(sys, r.url as string, head));
@@ -171,6 +177,7 @@ export const runChaos = async (o: { quick: boolean }): Promise<ChaosReport> => {
       lostAckDetails: lost,
       leaks: leaks.filter((l) => !l.startsWith('in flight: ') && !l.startsWith('  ')).length,
       leakDetails: leaks,
+      staticPods: { names: statics.names, allocations: workload.stats.staticAllocations, unclaimed: statics.unclaimed },
       verify: { exitCode: verify.code, output: verify.output },
       replicaCrashes: sys.replicas.flatMap((r) => r.crashes.map((c) => ({ replica: r.o.id, ...c }))),
       recoveryMs: rec.length ? { max: rec.at(-1) as number, p50: rec[Math.floor(rec.length / 2)] as number } : null,
@@ -196,6 +203,9 @@ const print = (r: ChaosReport) => {
   for (const v of r.violationDetails.slice(0, 20)) console.log(`  ${v.kind}: ${v.detail}`);
   console.log(`lostAcks     ${r.lostAcks}`);
   for (const v of r.lostAckDetails.slice(0, 20)) console.log(`  ${v.detail}`);
+  console.log(
+    `static pods  ${r.staticPods.names} names, ${r.staticPods.allocations} allocations (${r.staticPods.unclaimed} before their claim existed)`,
+  );
   console.log(`leaks        ${r.leaks}`);
   for (const l of r.leakDetails.slice(0, 20)) console.log(`  ${l}`);
   console.log(`verify       exit ${r.verify.exitCode}`);

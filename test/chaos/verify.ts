@@ -5,20 +5,30 @@
 import { execFile } from 'node:child_process';
 import { decodeRecorded, type Projection, project } from '@eni-ipam/core';
 import { EtcdEventStore } from '@eni-ipam/store';
-import { cloudVsLog, type EniIps } from './checker.js';
+import { type ClaimRecord, cloudVsLog, type EniIps } from './checker.js';
 import { CLUSTER_ID, type System } from './cluster.js';
 import { IPAMCTL_BIN } from './processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The whole log replayed from etcd (raw events, core's decoder and fold) and its head revision. */
-export const replay = async (sys: System): Promise<{ projection: Projection; head: number }> => {
+/**
+ * The whole log replayed from etcd (raw events, core's decoder and fold), its head revision, and
+ * its claim events in log order (for the static-address check).
+ */
+export const replay = async (sys: System): Promise<{ projection: Projection; head: number; claims: ClaimRecord[] }> => {
   const store = new EtcdEventStore({ connection: { endpoints: sys.etcd.endpoints }, prefix: sys.prefix });
   try {
     const page = await store.readAll(1, Number.MAX_SAFE_INTEGER);
     const events = page.events.map((e) => decodeRecorded(e, `${e.stream}/${e.seq}`));
     const head = page.events.at(-1)?.revision ?? 0;
-    return { projection: project(events), head };
+    const claims: ClaimRecord[] = [];
+    for (const e of events) {
+      if (e.type !== 'ClaimCreated' && e.type !== 'ClaimExpired' && e.type !== 'ClaimDeleted') continue;
+      const d = e.data as { pod: { namespace: string; name: string }; ip: string };
+      const kind = e.type === 'ClaimCreated' ? 'created' : 'ended';
+      claims.push({ kind, pod: `${d.pod.namespace}/${d.pod.name}`, ip: d.ip });
+    }
+    return { projection: project(events), head, claims };
   } finally {
     await store.close();
   }

@@ -2,9 +2,27 @@
  * The workload: pod creates and deletes through the ipamd HTTP API, as node agents send them
  * (each node's own bearer token; any replica, followers forward). A failed or unanswered ADD is
  * followed by DELETEs until one is answered 204, as the kubelet does after a failed CNI ADD.
+ *
+ * Three modes: shared (a secondary IP), exclusive (a whole ENI), and static: StatefulSet pods
+ * `db-<k>` with claim policy Never, which come back under the same name (on any node) after they
+ * are deleted and must get the same address. Each pod is a Kubernetes object first (created
+ * before its ADD, deleted after its DEL), as the scheduler and kubelet order it.
  */
 import { randomInt } from 'node:crypto';
 import type { History } from './checker.js';
+
+/** The pods' Kubernetes objects (the fake apiserver the replicas watch). */
+export interface PodObjects {
+  /** Creates the pod on `node`; returns its uid. */
+  create(pod: { name: string; node: string; mode: 'shared' | 'exclusive'; statefulSet?: string }): string;
+  delete(name: string): void;
+}
+
+export const NAMESPACE = 'chaos';
+/** The StatefulSet whose pods are the static ones. */
+export const STATIC_SET = 'db';
+
+type Held = { containerId: string; mode: 'shared' | 'exclusive' };
 
 export interface WorkloadOptions {
   nodes: readonly string[];
@@ -18,6 +36,11 @@ export interface WorkloadOptions {
   onAck: (at: number) => void;
   /** Also keep going until this holds (the quick run: until every fault kind was injected). */
   until?: () => boolean;
+  pods: PodObjects;
+  /** Static pod names (`db-0` .. `db-<n-1>`). */
+  staticPods: number;
+  /** Between creating a static pod's object and its ADD (the scheduler and kubelet's delay). */
+  staticDelayMs?: number;
 }
 
 export interface WorkloadStats {
@@ -27,6 +50,8 @@ export interface WorkloadStats {
   refused: number;
   failedAttempts: number;
   unanswered: number;
+  /** Allocations of static pods acknowledged. */
+  staticAllocations: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,16 +65,22 @@ export class Workload {
     refused: 0,
     failedAttempts: 0,
     unanswered: 0,
+    staticAllocations: 0,
   };
   private seq = 0;
   private stopped = false;
   /** Pods each node holds now (acknowledged, not being deleted). */
-  private readonly pods = new Map<string, { containerId: string; mode: 'shared' | 'exclusive' }[]>();
+  private readonly pods = new Map<string, Held[]>();
   /** Containers whose ADD was not acknowledged: deleted at the end whatever happened. */
   readonly uncertain = new Set<string>();
+  /** Container id -> its pod object, until the pod is deleted (after its DEL). */
+  private readonly objects = new Map<string, { name: string; staticName?: string }>();
+  /** Static names with no pod now (free to come back). */
+  private readonly freeStatic: string[];
 
   constructor(private readonly o: WorkloadOptions) {
     for (const n of o.nodes) this.pods.set(n, []);
+    this.freeStatic = Array.from({ length: o.staticPods }, (_, k) => `${STATIC_SET}-${k}`);
   }
 
   stop(): void {
@@ -74,7 +105,11 @@ export class Workload {
       } else {
         const exclusiveHeld = held.filter((p) => p.mode === 'exclusive').length;
         const mode = exclusiveHeld === 0 && randomInt(100) < 15 ? 'exclusive' : 'shared';
-        await this.allocate(node, mode);
+        const staticName =
+          mode === 'shared' && this.freeStatic.length > 0 && randomInt(100) < 20
+            ? this.freeStatic.splice(randomInt(this.freeStatic.length), 1)[0]
+            : undefined;
+        await this.allocate(node, mode, staticName);
       }
     }
   }
@@ -109,18 +144,32 @@ export class Workload {
     }
   }
 
-  private async allocate(node: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  private async allocate(node: string, mode: 'shared' | 'exclusive', staticName?: string): Promise<void> {
     const i = ++this.seq;
     const containerId = `ctr-${i}`;
-    const body = { pod: { namespace: 'chaos', name: `pod-${i}`, uid: `uid-${i}` }, containerId, mode };
+    const name = staticName ?? `pod-${i}`;
+    const uid = this.o.pods.create({ name, node, mode, ...(staticName ? { statefulSet: STATIC_SET } : {}) });
+    this.objects.set(containerId, { name, ...(staticName ? { staticName } : {}) });
+    if (staticName) await sleep(this.o.staticDelayMs ?? 300);
+    const body = { pod: { namespace: NAMESPACE, name, uid }, containerId, mode };
     const r = await this.call('POST', node, '/allocations', body);
     if (r?.status === 200) {
       const a = r.json as { ip: string; eniId: string };
       const at = Date.now();
-      this.o.history.acked({ node, containerId, mode, ip: a.ip, eniId: a.eniId, ackedAt: at });
+      const staticPod = staticName ? `${NAMESPACE}/${staticName}` : undefined;
+      this.o.history.acked({
+        node,
+        containerId,
+        mode,
+        ip: a.ip,
+        eniId: a.eniId,
+        ackedAt: at,
+        ...(staticPod ? { staticPod } : {}),
+      });
       this.o.onAck(at);
       this.pods.get(node)?.push({ containerId, mode });
       this.stats.allocations++;
+      if (staticName) this.stats.staticAllocations++;
       this.stats.operations++;
       return;
     }
@@ -145,11 +194,21 @@ export class Workload {
         this.uncertain.delete(`${node}/${containerId}`);
         this.stats.releases++;
         this.stats.operations++;
+        this.podGone(containerId);
         return;
       }
       this.stats.failedAttempts++;
       await sleep(200);
     }
+  }
+
+  /** The pod object goes after its sandbox (the kubelet's order); a static name is free again. */
+  private podGone(containerId: string): void {
+    const obj = this.objects.get(containerId);
+    if (!obj) return;
+    this.objects.delete(containerId);
+    this.o.pods.delete(obj.name);
+    if (obj.staticName) this.freeStatic.push(obj.staticName);
   }
 
   /** Deletes every pod still held and every container whose ADD was not acknowledged. */

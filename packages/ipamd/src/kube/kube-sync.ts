@@ -35,6 +35,8 @@ export interface KubeSyncOptions {
 export interface KubeSync {
   /** Resolves when nodes, pods and the ConfigMap have been listed once. */
   readonly ready: Promise<void>;
+  /** Resolves when the pods have been listed once and every pod of that list is in the lifecycle. */
+  readonly podsListed: Promise<void>;
   readonly nodeStatus: NodeStatusPublisher;
   readonly podEvents: PodEventRecorder;
   readonly events: KubeEventRecorder;
@@ -123,6 +125,7 @@ export const startKubeSync = (opts: KubeSyncOptions): KubeSync => {
   for (const i of Object.values(informers)) i.start();
   return {
     ready: Promise.all(Object.values(informers).map((i) => i.ready)).then(() => undefined),
+    podsListed: informers.pods.ready.then(() => podSync.idle()),
     nodeStatus,
     podEvents: new PodEventRecorder(events),
     events,

@@ -30,6 +30,15 @@ export interface KubeRunnerOptions {
   sync?: Pick<KubeSyncOptions, 'resyncIntervalMs' | 'statusIntervalMs' | 'backoff'>;
 }
 
+/** A promise and its resolve (Node 20 has no Promise.withResolvers). */
+const deferred = (): { promise: Promise<void>; resolve: () => void } => {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+};
+
 /**
  * ipamd's Kubernetes side in a replica. Decision: the informers run on the LEADER only (started
  * on election, stopped on loss): every port call writes (registers nodes, drains them, changes
@@ -46,6 +55,8 @@ export class KubeRunner {
   private readonly config: KubeConfigSink;
   private sync: KubeSync | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Resolved by this term's first pod list; made anew when the term ends. */
+  private listed = deferred();
 
   constructor(private readonly o: KubeRunnerOptions) {
     const deps = { commands: o.commands, host: o.host, vpc: o.vpc, flags: o.flags, logger: o.logger };
@@ -92,6 +103,8 @@ export class KubeRunner {
       onConfigOutcome: (outcome) => this.o.metrics?.configChanges.inc({ outcome }),
     });
     this.sync = sync;
+    const listed = this.listed;
+    sync.podsListed.then(listed.resolve, () => undefined);
     // a changed node stream may change what the node advertises; the publisher coalesces
     this.unsubscribe = this.o.host.onEvents((events) => {
       const touched = new Set<string>();
@@ -118,7 +131,21 @@ export class KubeRunner {
       .finally(() => this.removing.delete(node));
   }
 
+  /**
+   * Resolves once this term's first pod list is in the pod cache, or after `timeoutMs`. A new
+   * leader asked for a pod it has not seen waits for it: deciding earlier would give a StatefulSet
+   * pod with claim policy Never an address without a claim, and it would come back at another one.
+   */
+  async podsKnown(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.listed.promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
   async stop(): Promise<void> {
+    this.listed = deferred();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     const sync = this.sync;

@@ -177,7 +177,12 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       },
       onError: (err) => logger.warn({ err }, 'cloud audit failed; tried again at the next interval'),
     },
-    service: { claimPolicyOf: (_node, pod) => kube?.pods.claimPolicyOf(pod) },
+    service: {
+      claimPolicyOf: (_node, pod) => kube?.pods.claimPolicyOf(pod),
+      podKnown: async (_node, pod) => {
+        if (kube && !kube.pods.get(pod.namespace, pod.name)) await kube.podsKnown();
+      },
+    },
   });
   if (kubeConfig) {
     kube = new KubeRunner({

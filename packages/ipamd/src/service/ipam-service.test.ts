@@ -30,7 +30,7 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
       store,
       vpc,
       fence,
-      extra: { ...extra, ...(claimPolicyOf ? { service: { claimPolicyOf } } : {}) },
+      extra: { ...extra, service: { ...extra.service, ...(claimPolicyOf ? { claimPolicyOf } : {}) } },
     });
     core = c;
     await setUpCluster(c, vpc, 1);
@@ -143,6 +143,22 @@ describe('IpamService over the in-memory store and the simulated VPC', () => {
     await c.settle();
     const p = c.host.projection;
     expect(checkInvariants({ nodes: Object.values(p.nodes), subnets: Object.values(p.subnets) })).toEqual([]);
+  });
+
+  it('a new leader waits until it knows the pod before deciding it: a static pod gets its claim', async () => {
+    let known = false;
+    const { c } = await boot((_node, p) => (known && p.name.startsWith('db-') ? 'Never' : undefined), {
+      service: {
+        // the first pod list of the term arrives 50 ms after the allocation asks
+        podKnown: async () => {
+          await new Promise((r) => setTimeout(r, 50));
+          known = true;
+        },
+      },
+    });
+    const db = { namespace: 'default', name: 'db-0' };
+    const a = await c.service.allocate('node-0', { pod: db, containerId: 'c1', mode: 'shared' }, ctx('node-0'));
+    expect((await c.service.claims()).claims).toMatchObject([{ pod: 'default/db-0', ip: a.ip, policy: 'Never' }]);
   });
 
   it('exclusive mode: a pod gets a whole pool ENI (its primary IP) and returns it to the pool', async () => {

@@ -26,6 +26,11 @@ export interface IpamServiceOptions {
    * already hold a claim (and on-demand nodes) go through the claim path.
    */
   claimPolicyOf?: (node: string, pod: PodRef) => ClaimPolicy | undefined;
+  /**
+   * Resolves when `claimPolicyOf` can answer for the pod (a new leader's first pod list is in;
+   * bounded by the caller). Awaited before a shared allocation is decided.
+   */
+  podKnown?: (node: string, pod: PodRef) => Promise<void>;
   /** Called when a pod could not get an address (the pool reconciler's wake-up). */
   onPoolExhausted?: (node: string) => void;
   /** Called after a release (the pool may now be above its bounds). */
@@ -66,6 +71,7 @@ export class IpamServiceImpl implements wire.IpamService {
     if (done) return strip(done);
     const cause: Cause = { containerId: req.containerId, ...(req.pod.uid ? { podUid: req.pod.uid } : {}) };
     void ctx;
+    if (req.mode === 'shared') await this.o.podKnown?.(node, req.pod);
     for (let attempt = 0; attempt < 3; attempt++) {
       await this.o.commands.node(this.allocateCommand(node, req), cause);
       const s = host.node(node);
