@@ -95,6 +95,16 @@ describe('createEni', () => {
     await rejectsWith(create('subnet-nothere1'), 'CloudPermanent', 'ResourceNotFound');
   });
 
+  it('with primaryIp, the ENI gets that primary; an address in use is refused (ResourceInUse)', async () => {
+    const ask = (primaryIp: string) =>
+      api.createEni({ clientToken: token('create'), vpcId: TEST_VPC, subnetId: PODS, name: 'n', tags: [], primaryIp });
+    const eni = await ask('10.1.0.222');
+    expect(eni.primaryIp).toBe('10.1.0.222');
+    expect(eni.secondaryIps).toEqual([]);
+    await rejectsWith(ask('10.1.0.222'), 'CloudInvalidState', 'ResourceInUse');
+    await expect(ask('10.1.0')).rejects.toMatchObject({ code: 'InvalidInput' });
+  });
+
   it('an exhausted subnet is a capacity error (the /29 holds 5 usable addresses)', async () => {
     for (let i = 0; i < 5; i++) await create(TINY);
     await rejectsWith(create(TINY), 'CloudCapacity', 'ResourceInsufficient.Subnet');

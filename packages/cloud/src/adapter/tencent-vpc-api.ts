@@ -141,6 +141,7 @@ export class TencentVpcApi implements VpcApi {
             ClientToken: r.clientToken,
             Tags: tags.map((t) => ({ Key: t.key, Value: t.value })),
             ...(r.securityGroupIds?.length ? { SecurityGroupIds: r.securityGroupIds } : {}),
+            ...(r.primaryIp ? { PrivateIpAddresses: [{ PrivateIpAddress: r.primaryIp, Primary: true }] } : {}),
           }),
         );
         if (!res.NetworkInterface)

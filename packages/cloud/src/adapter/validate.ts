@@ -51,6 +51,7 @@ export const schemas = {
     name: z.string().min(1).max(60),
     tags: z.array(tag).max(45),
     securityGroupIds: z.array(id('sg')).max(5).optional(),
+    primaryIp: ipv4.optional(),
   }),
   attachDetach: z.object({ clientToken, eniId, instanceId }),
   deleteEni: z.object({ clientToken, eniId }),

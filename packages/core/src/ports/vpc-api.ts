@@ -65,6 +65,11 @@ export interface CreateEniRequest {
   /** Tagged so an ambiguous outcome can be found again: cluster id and intent id at least. */
   tags: readonly Tag[];
   securityGroupIds?: readonly string[];
+  /**
+   * The new ENI's primary address (the API's `PrivateIpAddresses` with `Primary: true`). Without
+   * it the cloud picks one, possibly an address the log holds for a bind in flight or a kept claim.
+   */
+  primaryIp?: Ipv4;
 }
 
 export interface AttachEniRequest {

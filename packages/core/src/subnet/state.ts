@@ -79,6 +79,23 @@ export const availableFor = (s: SubnetState, node: string): number => {
   return Math.max(0, freeUnclaimed(s) - held);
 };
 
+/**
+ * The address a new ENI asks for as its primary: the highest free unclaimed one (binds take the
+ * lowest, so a create and a bind decided at the same time rarely want the same address), or
+ * undefined when there is none. Asking for it keeps the cloud from choosing an address the log
+ * holds (a bind in flight, a kept claim).
+ */
+export const pickPrimaryAddress = (s: SubnetState): Ipv4 | undefined => {
+  if (!s.registered) return undefined;
+  const claimed = new Set(Object.values(s.claims).map((c) => c.ip));
+  const all = [...usableAddresses(parseCidr(s.cidr))];
+  for (let i = all.length - 1; i >= 0; i--) {
+    const ip = all[i] as Ipv4;
+    if (!s.addresses[ip] && !claimed.has(ip)) return ip;
+  }
+  return undefined;
+};
+
 /** The lowest `n` free unclaimed addresses (deterministic), fewer if the subnet has fewer. */
 export const pickFreeAddresses = (s: SubnetState, n: number): Ipv4[] => {
   const out: Ipv4[] = [];

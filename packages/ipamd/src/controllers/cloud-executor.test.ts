@@ -166,6 +166,7 @@ describe('CloudExecutor', () => {
     const cloudEni = vpc.enis.get(eni.eniId);
     if (!cloudEni) throw new Error('no cloud ENI');
     vpc.enis.set(eni.eniId, { ...cloudEni, secondaryIps: cloudEni.secondaryIps.filter((x) => x !== ip) });
+    vpc.ignorePrimaryIp = true; // the cloud chooses the primary itself
     vpc.nextIp = Number(ip.split('.')[3]);
     await core.commands.node({ type: 'RequestEniCreate', node: 'node-1', subnetId: POD_SUBNET, why: 'test' });
     await core.host.waitUntil(() => core.host.subnet(POD_SUBNET).addresses[ip]?.node === 'node-1', 5_000);
@@ -182,6 +183,32 @@ describe('CloudExecutor', () => {
       Object.values(n.enis).flatMap((e) => Object.keys(e.ips)),
     );
     expect([...primaries, ...secondaries].filter((x) => x === ip)).toHaveLength(1);
+  });
+
+  it('asks the cloud for a primary the log does not hold: never a kept claim', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    const core = make(store, vpc);
+    await core.start();
+    await setUpCluster(core, vpc, 1);
+    await core.host.waitUntil(() => boundIps(core, 'node-0') === 2, 5_000);
+    await core.settle();
+    const [first] = Object.values(core.host.node('node-0').enis);
+    expect(first?.primaryIp).toBe('10.1.0.254'); // the highest usable address of 10.1.0.0/24
+    // a kept claim on the next one down: the next ENI's primary skips it
+    await core.commands.subnet({
+      type: 'CreateClaim',
+      subnetId: POD_SUBNET,
+      pod: { namespace: 'd', name: 'db-0' },
+      ip: '10.1.0.253',
+      policy: 'Never',
+      node: 'node-0',
+    });
+    await core.commands.node({ type: 'RequestEniCreate', node: 'node-0', subnetId: POD_SUBNET, why: 'test' });
+    await core.host.waitUntil(() => Object.keys(core.host.node('node-0').enis).length === 2, 5_000);
+    const primaries = Object.values(core.host.node('node-0').enis).map((e) => e.primaryIp);
+    expect(primaries.sort()).toEqual(['10.1.0.252', '10.1.0.254']);
+    expect([...vpc.enis.values()].map((e) => e.primaryIp).sort()).toEqual(['10.1.0.252', '10.1.0.254']);
   });
 
   it('given an intent parked after a retryable failure, leadership lost and regained: it is tried again at once', async () => {

@@ -1,5 +1,13 @@
 import { defaultTagKeys, type EniTagKeys } from '@eni-ipam/cloud';
-import { type Eni, isIpamError, type NodeState, type PendingIntent, type Tag, type VpcApi } from '@eni-ipam/core';
+import {
+  type Eni,
+  isIpamError,
+  type NodeState,
+  type PendingIntent,
+  pickPrimaryAddress,
+  type Tag,
+  type VpcApi,
+} from '@eni-ipam/core';
 import PQueue from 'p-queue';
 import type { CommandService, NodeOrCrossInput } from '../service/command-service.js';
 import type { ProjectionHost } from '../service/projection-host.js';
@@ -174,12 +182,16 @@ export class CloudExecutor {
       switch (i.op) {
         case 'create': {
           const config = this.o.host.projection.cluster.config;
+          const subnetId = i.subnetId ?? '';
+          // we choose the primary: left to the cloud, it may be an address the log holds
+          const primaryIp = pickPrimaryAddress(this.o.host.subnet(subnetId));
           const eni = await vpc.createEni({
             clientToken,
             vpcId: config?.vpcId ?? '',
-            subnetId: i.subnetId ?? '',
+            subnetId,
             name: `eni-ipam-${s.node}`.slice(0, 60),
             tags: this.intentTags(i.intentId),
+            ...(primaryIp ? { primaryIp } : {}),
           });
           return this.created(s, i, eni);
         }

@@ -24,6 +24,8 @@ export class FakeVpc implements VpcApi {
   private seq = 0;
   /** The last octet of the next new ENI's primary IP (10.1.0.x); tests may set it. */
   nextIp = 10;
+  /** Choose primaries itself even when one is asked for (a cloud that picks on its own). */
+  ignorePrimaryIp = false;
   /** Resolves calls only when released (to hold a call in flight). */
   gate: Promise<void> | undefined;
 
@@ -75,7 +77,7 @@ export class FakeVpc implements VpcApi {
       vpcId: req.vpcId,
       mac: `20:90:6f:00:00:${this.seq.toString(16).padStart(2, '0')}`,
       state: 'AVAILABLE',
-      primaryIp: `10.1.0.${this.nextIp++}`,
+      primaryIp: req.primaryIp && !this.ignorePrimaryIp ? req.primaryIp : `10.1.0.${this.nextIp++}`,
       secondaryIps: [],
       tags: [...req.tags, { key: 'token', value: req.clientToken }],
     };
