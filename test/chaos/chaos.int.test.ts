@@ -1,7 +1,7 @@
 /**
- * `npm run chaos -- --quick --json` as CI runs it: ~1,000 pod operations through 3 ipamd replicas
- * on etcd in network namespaces while the nemesis kills, pauses, partitions and restarts parts;
- * the independent checker must find no violation, no lost acknowledgement and no leak.
+ * `npm run chaos -- --quick --json` as CI runs it: ~1,000 pod operations (shared, exclusive and
+ * static pods) through 3 ipamd replicas on etcd in network namespaces while the nemesis kills,
+ * pauses, partitions and restarts parts; the independent checker must find no violation, no lost acknowledgement and no leak.
  * Needs root (network namespaces); CI runs as root.
  */
 import { execFile } from 'node:child_process';
@@ -35,6 +35,8 @@ it('chaos --quick: every fault kind injected, nothing violated, lost or leaked',
     leaks: number;
     leakDetails: unknown[];
     verify: { exitCode: number };
+    workload: { allocations: number; exclusiveAllocations: number };
+    staticPods: { allocations: number };
   };
   expect(report.violationDetails).toEqual([]);
   expect(report.lostAckDetails).toEqual([]);
@@ -46,6 +48,12 @@ it('chaos --quick: every fault kind injected, nothing violated, lost or leaked',
   });
   expect(report.verify.exitCode).toBe(0);
   expect(report.operations).toBeGreaterThanOrEqual(1000);
+  // all three modes: shared, exclusive ENIs, static pods (claim policy Never)
+  expect(report.workload.exclusiveAllocations).toBeGreaterThan(0);
+  expect(report.staticPods.allocations).toBeGreaterThan(0);
+  expect(report.workload.allocations).toBeGreaterThan(
+    report.workload.exclusiveAllocations + report.staticPods.allocations,
+  );
   expect(Object.keys(report.faults).sort()).toEqual(
     [
       'kill-follower',

@@ -52,6 +52,8 @@ export interface WorkloadStats {
   unanswered: number;
   /** Allocations of static pods acknowledged. */
   staticAllocations: number;
+  /** Whole ENIs handed to exclusive pods (acknowledged). */
+  exclusiveAllocations: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,6 +68,7 @@ export class Workload {
     failedAttempts: 0,
     unanswered: 0,
     staticAllocations: 0,
+    exclusiveAllocations: 0,
   };
   private seq = 0;
   private stopped = false;
@@ -170,6 +173,7 @@ export class Workload {
       this.pods.get(node)?.push({ containerId, mode });
       this.stats.allocations++;
       if (staticName) this.stats.staticAllocations++;
+      if (mode === 'exclusive') this.stats.exclusiveAllocations++;
       this.stats.operations++;
       return;
     }
