@@ -1,4 +1,5 @@
 import type { NodeEvent } from '../events/node-events.js';
+import { copyKeyed, withKey, withoutKey } from '../values/keyed.js';
 import { podKey } from '../values/pod.js';
 import {
   type EniLifecycle,
@@ -12,7 +13,9 @@ import {
 /** A domain event as evolve takes it: the envelope's `at` rides along when folding the log. */
 export type Timed<E> = E & { at?: string };
 
-const without = <T>(r: Readonly<Record<string, T>>, key: string): Record<string, T> => {
+/** `r` without `key`; `r` itself when it has no such key (states are values: sharing is safe, and a copy per event is not free). */
+const without = <T>(r: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> => {
+  if (!Object.hasOwn(r, key)) return r;
   const { [key]: _gone, ...rest } = r;
   return rest;
 };
@@ -21,7 +24,7 @@ const withEni = (s: NodeState, eniId: string, f: (e: NodeEni) => NodeEni | undef
   const eni = s.enis[eniId];
   if (!eni) return s;
   const next = f(eni);
-  return { ...s, enis: next ? { ...s.enis, [eniId]: next } : without(s.enis, eniId) };
+  return { ...s, enis: next ? withKey(s.enis, eniId, next) : withoutKey(s.enis, eniId) };
 };
 
 const setState =
@@ -35,7 +38,7 @@ const withIps = (
   f: (ip: NodeIp | undefined, addr: string) => NodeIp | undefined,
 ): NodeState =>
   withEni(s, eniId, (e) => {
-    const next = { ...e.ips };
+    const next = copyKeyed(e.ips);
     for (const ip of ips) {
       const v = f(next[ip], ip);
       if (v) next[ip] = v;
@@ -44,8 +47,8 @@ const withIps = (
     return { ...e, ips: next };
   });
 
-const addIntent = (s: NodeState, i: PendingIntent): NodeState => ({ ...s, intents: { ...s.intents, [i.intentId]: i } });
-const resolve = (s: NodeState, intentId: string): NodeState => ({ ...s, intents: without(s.intents, intentId) });
+const addIntent = (s: NodeState, i: PendingIntent): NodeState => ({ ...s, intents: withKey(s.intents, i.intentId, i) });
+const resolve = (s: NodeState, intentId: string): NodeState => ({ ...s, intents: withoutKey(s.intents, intentId) });
 
 const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
   switch (e.type) {
@@ -75,7 +78,10 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
     case 'EniCreated': {
       const r = resolve(s, e.data.intentId);
       const { eniId, subnetId, primaryIp, mac } = e.data;
-      return { ...r, enis: { ...r.enis, [eniId]: { eniId, subnetId, primaryIp, mac, state: 'detached', ips: {} } } };
+      return {
+        ...r,
+        enis: withKey<NodeEni>(r.enis, eniId, { eniId, subnetId, primaryIp, mac, state: 'detached', ips: {} }),
+      };
     }
     case 'EniAttachRequested':
       return withEni(
@@ -151,25 +157,28 @@ const apply = (s: NodeState, e: Timed<NodeEvent>): NodeState => {
       const { containerId, pod, ip, eniId, claim } = e.data;
       const r: NodeState = {
         ...s,
-        allocations: { ...s.allocations, [containerId]: { containerId, pod, ip, eniId } },
-        refusals: without(s.refusals, containerId),
+        allocations: withKey(s.allocations, containerId, { containerId, pod, ip, eniId }),
+        refusals: withoutKey(s.refusals, containerId),
       };
       return claim ? withIps(r, eniId, [ip], (x) => x && { ...x, reservedFor: podKey(pod) }) : r;
     }
     case 'IpReleased':
-      return { ...s, allocations: without(s.allocations, e.data.containerId) };
+      return { ...s, allocations: withoutKey(s.allocations, e.data.containerId) };
     case 'AllocationRefused':
-      return { ...s, refusals: { ...s.refusals, [e.data.containerId]: { code: e.data.code, reason: e.data.reason } } };
+      return {
+        ...s,
+        refusals: withKey(s.refusals, e.data.containerId, { code: e.data.code, reason: e.data.reason }),
+      };
     case 'EniAssigned': {
       const { containerId, pod, eniId } = e.data;
       return {
         ...s,
-        assignments: { ...s.assignments, [containerId]: { containerId, pod, eniId } },
-        refusals: without(s.refusals, containerId),
+        assignments: withKey(s.assignments, containerId, { containerId, pod, eniId }),
+        refusals: withoutKey(s.refusals, containerId),
       };
     }
     case 'EniReturned':
-      return { ...s, assignments: without(s.assignments, e.data.containerId) };
+      return { ...s, assignments: withoutKey(s.assignments, e.data.containerId) };
     default: {
       const _exhaustive: never = e;
       return _exhaustive;

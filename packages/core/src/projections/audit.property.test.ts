@@ -4,6 +4,7 @@ import type { DecodedEvent } from '../events/decode.js';
 import { Sim } from '../testing/sim.js';
 import { podKey } from '../values/pod.js';
 import { AUDIT_EVENT_TYPES, type AuditIndex, applyAudit, auditIndex, emptyAuditIndex, type HoldSpan } from './audit.js';
+import { applyEvent, applyEvents, emptyProjection, project } from './projection.js';
 
 /**
  * The reference: the audit index as its doc defines it, folded the plain way (scan for the last
@@ -335,5 +336,34 @@ describe('audit index (fast-check, against a plain reference fold)', () => {
       ['last', 'e26'],
     ]);
     expect(spans.find((x) => x.containerId === 'k11')?.toEvent).toBe('e25');
+  });
+});
+
+describe('projection batch fold (fast-check, on the same random logs)', () => {
+  it('applyEvents in batches equals applyEvent one by one, and leaves the projection it starts from unchanged', () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 5, maxLength: 120 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (steps, cuts) => {
+          const log = run(steps);
+          const oneByOne = log.reduce(applyEvent, emptyProjection());
+          // the log cut into batches at random places, each folded onto the previous result
+          const at = [...new Set(cuts.map((c) => c % (log.length + 1)))].sort((a, b) => a - b);
+          let p = emptyProjection();
+          let from = 0;
+          for (const to of [...at, log.length]) {
+            const before = structuredClone(p);
+            const next = applyEvents(p, log.slice(from, to));
+            expect(p).toEqual(before); // the input projection is a value: never changed
+            p = next;
+            from = to;
+          }
+          expect(p).toEqual(oneByOne);
+          expect(project(log)).toEqual(oneByOne);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -2,9 +2,10 @@ import {
   AUDIT_EVENT_TYPES,
   type AuditIndex,
   applyAudit,
-  applyEvent,
+  applyEvents,
   type ClaimEntry,
   claimsIndex,
+  copyKeyed,
   type DecodedEvent,
   decodeRecorded,
   type EventStore,
@@ -115,10 +116,11 @@ export class ProjectionHost {
     const snap = await this.retrying('load the snapshot', () =>
       this.o.store.loadSnapshot<SnapshotState>(this.o.snapshotName),
     );
+    // the audit index below the snapshot is rebuilt once caught up: it must not slow the start
+    const backfill = snap ? this.backfillAudit(snap.state.projection) : undefined;
     if (snap) {
       this.p = snap.state.projection;
       this.eniFacts = snap.state.enis;
-      this.backfillAudit(snap.state.projection);
     }
     let from = this.p.revision + 1;
     for (;;) {
@@ -131,6 +133,7 @@ export class ProjectionHost {
       if (!page.more) break;
     }
     this.caughtUp = true;
+    backfill?.();
     this.sub = this.o.store.subscribe(this.p.revision + 1, (batch) => this.applyBatch(batch), {
       onCompacted: (available) => this.jumpToSnapshot(available),
     });
@@ -189,33 +192,36 @@ export class ProjectionHost {
    * etcd), events of audit-relevant types only, folded in revision order like ipamctl's replay;
    * events applied meanwhile are kept and folded on top. History is answered 503 until then;
    * allocation does not wait. A failure leaves the index incomplete and is kept in `auditFailure`.
+   * From the call on, applied node events wait in `auditPending`; the reading starts when the
+   * returned function is called (at start-up: once caught up, so it does not slow the start).
    */
-  private backfillAudit(p: Projection): void {
-    if (!this.o.audit) return;
+  private backfillAudit(p: Projection): () => void {
+    if (!this.o.audit) return () => undefined;
     const run = ++this.auditRun;
     this.auditComplete = false;
     this.auditPending = [];
     const streams = Object.entries(p.nodes).map(([name, s]) => [`node/${name}`, s.version] as const);
     const upTo = p.revision;
-    void (async () => {
-      const raw: RecordedEvent[] = [];
-      for (const [stream, version] of streams) {
-        if (version === 0) continue;
-        for (const e of await this.o.store.readStream(stream, 1, version))
-          if (e.revision <= upTo && AUDIT_EVENT_TYPES.has(e.type)) raw.push(e);
-      }
-      raw.sort((a, b) => a.revision - b.revision);
-      const idx = emptyAuditIndex();
-      for (const e of raw) applyAudit(idx, decodeRecorded(e));
-      if (run !== this.auditRun) return; // a newer snapshot restarted the rebuild
-      for (const e of this.auditPending) applyAudit(idx, e);
-      this.auditIdx = idx;
-      this.auditPending = [];
-      this.auditComplete = true;
-      this.settle();
-    })().catch((e: unknown) => {
-      if (run === this.auditRun) this.auditError = e;
-    });
+    return () =>
+      void (async () => {
+        const raw: RecordedEvent[] = [];
+        for (const [stream, version] of streams) {
+          if (version === 0) continue;
+          for (const e of await this.o.store.readStream(stream, 1, version))
+            if (e.revision <= upTo && AUDIT_EVENT_TYPES.has(e.type)) raw.push(e);
+        }
+        raw.sort((a, b) => a.revision - b.revision);
+        const idx = emptyAuditIndex();
+        for (const e of raw) applyAudit(idx, decodeRecorded(e));
+        if (run !== this.auditRun) return; // a newer snapshot restarted the rebuild
+        for (const e of this.auditPending) applyAudit(idx, e);
+        this.auditIdx = idx;
+        this.auditPending = [];
+        this.auditComplete = true;
+        this.settle();
+      })().catch((e: unknown) => {
+        if (run === this.auditRun) this.auditError = e;
+      });
   }
 
   /** Why the audit index could not be rebuilt (undefined: fine; history then stays 503). */
@@ -320,7 +326,7 @@ export class ProjectionHost {
     if (snap.revision > this.p.revision) {
       this.p = snap.state.projection;
       this.eniFacts = snap.state.enis;
-      this.backfillAudit(snap.state.projection);
+      this.backfillAudit(snap.state.projection)();
       this.settle();
     }
     return this.p.revision + 1;
@@ -330,10 +336,13 @@ export class ProjectionHost {
     const decoded: DecodedEvent[] = [];
     // events of one append share a revision: compare with the position before this batch
     const floor = this.p.revision;
+    /** Versions of the streams this batch moved (the projection is folded once, at the end). */
+    const versions = new Map<string, number>();
+    let enis: Record<string, EniFacts> | undefined;
     for (const raw of batch) {
       if (raw.revision <= floor) continue; // already in the snapshot or a catch-up page
       const e = decodeRecorded(raw);
-      const expected = this.streamVersion(e.stream) + 1;
+      const expected = (versions.get(e.stream) ?? this.streamVersion(e.stream)) + 1;
       if (e.seq !== expected) {
         // a gap (events archived without a snapshot covering them, or a reader bug): never fold on
         throw new IpamError('CorruptLog', `${e.stream} jumps from seq ${expected - 1} to ${e.seq} at ${e.id}`, {
@@ -342,18 +351,22 @@ export class ProjectionHost {
           seq: e.seq,
         });
       }
-      this.p = applyEvent(this.p, e);
+      versions.set(e.stream, e.seq);
       if (this.o.audit) {
         if (this.auditComplete) this.auditIdx = applyAudit(this.auditIdx, e);
         else if (e.stream.startsWith('node/')) this.auditPending.push(e);
       }
       if (e.type === 'EniCreated') {
         const { eniId, subnetId, primaryIp, mac } = e.data;
-        this.eniFacts = { ...this.eniFacts, [eniId]: { eniId, node: e.stream.slice(5), subnetId, primaryIp, mac } };
+        enis ??= copyKeyed(this.eniFacts);
+        enis[eniId] = { eniId, node: e.stream.slice(5), subnetId, primaryIp, mac };
       }
       decoded.push(e);
     }
     if (decoded.length === 0) return;
+    // one fold per batch: copying the node and subnet maps per event is quadratic at scale
+    this.p = applyEvents(this.p, decoded);
+    if (enis) this.eniFacts = enis;
     this.sinceSnapshot += decoded.length;
     this.settle();
     for (const l of this.listeners) {
