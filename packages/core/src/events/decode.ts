@@ -104,8 +104,15 @@ export const makeDecoder =
     const { revision, ...rest } = e;
     const out = { ...rest, v, data: d.data } as DecodedEvent;
     if (revision !== undefined) out.revision = revision;
+    decodedByUs.add(out);
     return out;
   };
+
+/**
+ * Events this module's decoders produced (the store decodes with `decodeEvent` as it reads, and
+ * readers then call `decodeRecorded` on what it gave them): those are not validated twice.
+ */
+const decodedByUs = new WeakSet<object>();
 
 /**
  * Decodes one stored event: checks the envelope, the type (unknown type: `UnknownEventType`),
@@ -118,4 +125,4 @@ export const decodeEvent: (raw: unknown, key?: string) => DecodedEvent = makeDec
 
 /** Decodes a recorded event, keeping its revision typed. */
 export const decodeRecorded = (raw: RecordedEvent, key?: string): DecodedEvent & { revision: number } =>
-  decodeEvent(raw, key) as DecodedEvent & { revision: number };
+  (decodedByUs.has(raw) ? raw : decodeEvent(raw, key)) as DecodedEvent & { revision: number };

@@ -5,7 +5,6 @@ import {
   applyEvents,
   type ClaimEntry,
   claimsIndex,
-  copyKeyed,
   type DecodedEvent,
   decodeRecorded,
   type EventStore,
@@ -43,7 +42,7 @@ export interface ProjectionHostOptions {
   snapshotEvery?: number;
   /** Keep the audit index (per-IP/pod/ENI history). Default true. */
   audit?: boolean;
-  /** Events per catch-up page. Default 500. */
+  /** Events per catch-up page. Default 5000. */
   pageSize?: number;
   /**
    * Called when a catch-up read finds etcd unavailable (a member down or cut off, no quorum yet);
@@ -77,7 +76,8 @@ type Listener = (events: readonly DecodedEvent[]) => void;
 export class ProjectionHost {
   private p: Projection = emptyProjection();
   private auditIdx: AuditIndex = emptyAuditIndex();
-  private eniFacts: Record<string, EniFacts> = {};
+  /** Every ENI ever created (kept after deletion, for history): the host's own map, changed in place. */
+  private eniFacts = new Map<string, EniFacts>();
   private sub: Subscription | undefined;
   private waiters: { test: () => boolean; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private listeners = new Set<Listener>();
@@ -95,7 +95,7 @@ export class ProjectionHost {
   private stopped = false;
 
   constructor(options: ProjectionHostOptions) {
-    this.o = { snapshotName: 'ipamd-projection', snapshotEvery: 5000, audit: true, pageSize: 500, ...options };
+    this.o = { snapshotName: 'ipamd-projection', snapshotEvery: 5000, audit: true, pageSize: 5000, ...options };
   }
 
   /** A start-up read, tried again while etcd is unavailable (reads are idempotent), until stop(). */
@@ -120,7 +120,7 @@ export class ProjectionHost {
     const backfill = snap ? this.backfillAudit(snap.state.projection) : undefined;
     if (snap) {
       this.p = snap.state.projection;
-      this.eniFacts = snap.state.enis;
+      this.eniFacts = new Map(Object.entries(snap.state.enis));
     }
     let from = this.p.revision + 1;
     for (;;) {
@@ -253,7 +253,7 @@ export class ProjectionHost {
   }
 
   eni(eniId: string): EniFacts | undefined {
-    return this.eniFacts[eniId];
+    return this.eniFacts.get(eniId);
   }
 
   /** The applied version of a stream (its last seq), 0 when unknown. */
@@ -306,7 +306,7 @@ export class ProjectionHost {
 
   /** Saves the projection as a snapshot now. */
   async saveSnapshot(): Promise<void> {
-    const state: SnapshotState = { projection: this.p, enis: this.eniFacts };
+    const state: SnapshotState = { projection: this.p, enis: Object.fromEntries(this.eniFacts) };
     this.sinceSnapshot = 0;
     await this.o.store.saveSnapshot({ name: this.o.snapshotName, seq: 0, revision: this.p.revision, state });
   }
@@ -325,7 +325,7 @@ export class ProjectionHost {
     }
     if (snap.revision > this.p.revision) {
       this.p = snap.state.projection;
-      this.eniFacts = snap.state.enis;
+      this.eniFacts = new Map(Object.entries(snap.state.enis));
       this.backfillAudit(snap.state.projection)();
       this.settle();
     }
@@ -338,7 +338,6 @@ export class ProjectionHost {
     const floor = this.p.revision;
     /** Versions of the streams this batch moved (the projection is folded once, at the end). */
     const versions = new Map<string, number>();
-    let enis: Record<string, EniFacts> | undefined;
     for (const raw of batch) {
       if (raw.revision <= floor) continue; // already in the snapshot or a catch-up page
       const e = decodeRecorded(raw);
@@ -358,15 +357,13 @@ export class ProjectionHost {
       }
       if (e.type === 'EniCreated') {
         const { eniId, subnetId, primaryIp, mac } = e.data;
-        enis ??= copyKeyed(this.eniFacts);
-        enis[eniId] = { eniId, node: e.stream.slice(5), subnetId, primaryIp, mac };
+        this.eniFacts.set(eniId, { eniId, node: e.stream.slice(5), subnetId, primaryIp, mac });
       }
       decoded.push(e);
     }
     if (decoded.length === 0) return;
     // one fold per batch: copying the node and subnet maps per event is quadratic at scale
     this.p = applyEvents(this.p, decoded);
-    if (enis) this.eniFacts = enis;
     this.sinceSnapshot += decoded.length;
     this.settle();
     for (const l of this.listeners) {
