@@ -13,13 +13,6 @@ import {
 /** A domain event as evolve takes it: the envelope's `at` rides along when folding the log. */
 export type Timed<E> = E & { at?: string };
 
-/** `r` without `key`; `r` itself when it has no such key (states are values: sharing is safe, and a copy per event is not free). */
-const without = <T>(r: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> => {
-  if (!Object.hasOwn(r, key)) return r;
-  const { [key]: _gone, ...rest } = r;
-  return rest;
-};
-
 const withEni = (s: NodeState, eniId: string, f: (e: NodeEni) => NodeEni | undefined): NodeState => {
   const eni = s.enis[eniId];
   if (!eni) return s;
