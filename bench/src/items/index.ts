@@ -6,6 +6,7 @@ import type { BenchItem } from '../types.js';
 import allocThroughput from './1-alloc-throughput.js';
 import allocLatency from './2-alloc-latency.js';
 import restartToReady from './3-restart-to-ready.js';
+import memory from './4-memory.js';
 import cloudCalls from './5-cloud-calls.js';
 import failover from './6-failover.js';
 import history from './7-history.js';
@@ -15,6 +16,7 @@ export const items: readonly BenchItem[] = [
   allocThroughput, // 1
   allocLatency, // 2
   restartToReady, // 3
+  memory, // 4
   cloudCalls, // 5
   failover, // 6
   history, // 7
