@@ -95,4 +95,16 @@ describe('EtcdEventStore.readAll paging', () => {
     const b2 = await store.readAll(b.nextRevision, 24);
     expect(b2.events[0]?.revision).toBeGreaterThan(b.events[23]?.revision ?? 0);
   });
+
+  it('given a short tail (a start from a recent snapshot), then only the tail comes over the wire, the same events as a full scan', async () => {
+    const head = await store.headRevision();
+    const from = head - 2; // the last three rounds: 3 revisions x 4 streams
+    const counts = countRanges(store);
+    const tail = await readPages(store, from, 1000);
+    expect(counts.calls).toBe(2); // a count, then the tail in one filtered request
+    expect(counts.keys).toBe(tail.all.length);
+    expect(tail.all.every((e) => e.revision >= from)).toBe(true);
+    const full = await readPages(store, start, 1000);
+    expect(tail.all).toEqual(full.all.filter((e) => e.revision >= from));
+  });
 });
