@@ -48,6 +48,10 @@ export interface IpamdConfig {
   electionTtlSeconds: number;
   /** `--cloud-audit-interval` in ms; 0 = no audit. */
   cloudAuditIntervalMs: number;
+  /** `--archive-interval` in ms between log maintenance runs; 0 = off (also off without `archiveDir`). */
+  archiveIntervalMs: number;
+  /** `--archive-retention` in ms: history younger than this stays live in etcd. */
+  archiveRetentionMs: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 }
 
@@ -135,6 +139,8 @@ const FIELD: Record<string, z.ZodType> = {
   configmap: z.string().regex(/^[a-z0-9-]{1,63}\/[a-z0-9.-]{1,253}$/, 'expected namespace/name'),
   archiveDir: text(),
   cloudAuditInterval: goDuration(10_000, true),
+  archiveInterval: goDuration(60_000, true),
+  archiveRetention: goDuration(3_600_000, false),
   electionTtl: intText.pipe(z.number().min(2, 'at least 2 seconds').max(60, 'at most 60 seconds')),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
 };
@@ -273,6 +279,8 @@ export const loadConfig = (src: ConfigSources): LoadResult => {
     archiveDir: v.archiveDir as string | undefined,
     electionTtlSeconds: v.electionTtl as number,
     cloudAuditIntervalMs: v.cloudAuditInterval as number,
+    archiveIntervalMs: v.archiveInterval as number,
+    archiveRetentionMs: v.archiveRetention as number,
     logLevel: v.logLevel as IpamdConfig['logLevel'],
   };
   return { kind: 'config', config };

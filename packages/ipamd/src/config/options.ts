@@ -175,6 +175,22 @@ export const OPTIONS: readonly OptionSpec[] = [
       'directory of archived log segments (shared with ipamctl archive): start-up and history span it and etcd',
   },
   {
+    flags: '--archive-interval <duration>',
+    key: 'archiveInterval',
+    env: 'ENI_IPAM_ARCHIVE_INTERVAL',
+    description:
+      'Go duration between log maintenance runs (leader; needs --archive-dir): snapshot, archive events older than --archive-retention, compact, defragment; 0 = off',
+    default: '1h0m0s',
+  },
+  {
+    flags: '--archive-retention <duration>',
+    key: 'archiveRetention',
+    env: 'ENI_IPAM_ARCHIVE_RETENTION',
+    description:
+      'Go duration of history kept live in etcd; older events move to --archive-dir (history still spans both)',
+    default: '168h0m0s',
+  },
+  {
     flags: '--cloud-audit-interval <duration>',
     key: 'cloudAuditInterval',
     env: 'ENI_IPAM_CLOUD_AUDIT_INTERVAL',

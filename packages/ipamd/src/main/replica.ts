@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createTencentVpcApi, type TencentVpcApi, type TencentVpcApiOptions } from '@eni-ipam/cloud';
 import { type Clock, decodeEvent, IpamError } from '@eni-ipam/core';
-import { createEtcdClient, EtcdEventStore, LeaderElection } from '@eni-ipam/store';
+import {
+  Archiver,
+  createEtcdClient,
+  type EtcdConnectionOptions,
+  EtcdEventStore,
+  LeaderElection,
+} from '@eni-ipam/store';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,9 +18,11 @@ import { HmacAuthenticator } from '../auth/hmac-authenticator.js';
 import { kubeTokenReviewer, TokenReviewAuthenticator } from '../auth/tokenreview-authenticator.js';
 import type { IpamdConfig } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
+import { LogMaintenance } from '../controllers/log-maintenance.js';
 import { createLogger } from '../observability/logger.js';
 import { IpamdMetrics } from '../observability/metrics.js';
 import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from '../service/ipamd-core.js';
+import type { ProjectionHost } from '../service/projection-host.js';
 import { vpcOptionsOf } from './cloud-options.js';
 import { KubeRunner, type KubeRunnerOptions, withPodEvents } from './kube-runner.js';
 import { Leadership } from './leadership.js';
@@ -107,13 +115,14 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   const metrics = o.metrics ?? new IpamdMetrics();
   const kubeConfig = o.kube?.kubeConfig ?? kubeConfigOf(config);
   const tls = await etcdTls(config.etcd.tls);
-  const client = createEtcdClient({
+  const connection = {
     endpoints: config.etcd.endpoints,
     ...(tls ? { tls } : {}),
     ...(config.etcd.auth && secrets.etcdPassword
       ? { auth: { username: config.etcd.auth.username, password: secrets.etcdPassword } }
       : {}),
-  });
+  };
+  const client = createEtcdClient(connection);
   const { prefix } = config.etcd;
   const store = new EtcdEventStore({
     client,
@@ -247,6 +256,14 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
   }
   logger.info('projections caught up');
   const stopMetrics = recordProjectionMetrics(core.host, store, metrics);
+  const maintenance = logMaintenance(config, {
+    store,
+    connection,
+    host: core.host,
+    logger,
+    metrics,
+    clock: o.clock ?? systemClock,
+  });
   leadership = new Leadership({
     election,
     selfUrl,
@@ -260,7 +277,9 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
       core.reconciler.start();
       core.claimExpiry.start();
       core.cloudAudit.start();
+      maintenance?.start();
       const stopWork = async () => {
+        await maintenance?.stop();
         await kube?.stop();
         await core.cloudAudit.stop();
         await core.claimExpiry.stop();
@@ -303,4 +322,52 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     stop: () => shutdown(true),
     crash: () => shutdown(false),
   };
+};
+
+/**
+ * The leader's log maintenance (`--archive-interval`, `--archive-retention`), or undefined when
+ * it is off; says which at start, and why when it is off though an interval is set.
+ */
+const logMaintenance = (
+  config: IpamdConfig,
+  d: {
+    store: EtcdEventStore;
+    connection: EtcdConnectionOptions;
+    host: ProjectionHost;
+    logger: Logger;
+    metrics: IpamdMetrics;
+    clock: Clock;
+  },
+): LogMaintenance | undefined => {
+  if (config.archiveIntervalMs === 0) {
+    d.logger.info('log maintenance off (--archive-interval 0): etcd grows until an operator archives');
+    return undefined;
+  }
+  if (!config.archiveDir) {
+    d.logger.warn('log maintenance off: it needs --archive-dir (where archived segments go)');
+    return undefined;
+  }
+  const { logger, metrics } = d;
+  logger.info(
+    { everyMs: config.archiveIntervalMs, retentionMs: config.archiveRetentionMs, archiveDir: config.archiveDir },
+    'log maintenance on (leader): snapshot, archive, compact, defragment',
+  );
+  return new LogMaintenance({
+    host: d.host,
+    store: d.store,
+    archiver: new Archiver({ store: d.store, archiveDir: config.archiveDir, connection: d.connection }),
+    clock: d.clock,
+    retentionMs: config.archiveRetentionMs,
+    everyMs: config.archiveIntervalMs,
+    onRun: (r) => {
+      metrics.maintenanceRuns.inc({ outcome: 'ok' });
+      metrics.archivedEvents.inc(r.archivedEvents);
+      metrics.etcdDbSize.set(r.dbSize);
+      logger.info(r, 'log maintenance done');
+    },
+    onError: (err) => {
+      metrics.maintenanceRuns.inc({ outcome: 'error' });
+      logger.warn({ err }, 'log maintenance failed; tried again at the next interval');
+    },
+  });
 };

@@ -33,6 +33,25 @@ export class IpamdMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  /** Log maintenance runs (snapshot, archive, compact, defragment), by outcome. */
+  readonly maintenanceRuns = new Counter({
+    name: 'eni_ipam_log_maintenance_runs_total',
+    help: 'Log maintenance runs (snapshot, archive, compact, defragment), by outcome (ok or error).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  /** Events moved from etcd to the archive. */
+  readonly archivedEvents = new Counter({
+    name: 'eni_ipam_log_archived_events_total',
+    help: 'Events moved from etcd to the archive by log maintenance.',
+    registers: [this.registry],
+  });
+  /** The largest etcd member database after the last maintenance run. */
+  readonly etcdDbSize = new Gauge({
+    name: 'eni_ipam_etcd_db_size_bytes',
+    help: 'Size of the largest etcd member database after the last log maintenance run (defragmented), bytes.',
+    registers: [this.registry],
+  });
   /** Release requests answered, by outcome. */
   readonly releases = new Counter({
     name: 'eni_ipam_releases_total',
@@ -146,6 +165,8 @@ export class IpamdMetrics {
   constructor() {
     // every kind from zero, so an alert on increase() sees the first finding
     for (const kind of ['lost-ip', 'unknown-ip', 'missing-eni', 'unknown-eni']) this.cloudDrift.inc({ kind }, 0);
+    for (const outcome of ['ok', 'error']) this.maintenanceRuns.inc({ outcome }, 0);
+    this.archivedEvents.inc(0);
   }
 
   withProcessMetrics(): this {

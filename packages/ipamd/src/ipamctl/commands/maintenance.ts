@@ -35,7 +35,10 @@ export interface ArchivePlanEntry {
  * event at or after it. The last event of a stream always stays live (its head stays readable
  * from etcd, and appends compare against it).
  */
-export const archivePlan = (events: readonly LoggedEvent[], before: number): ArchivePlanEntry[] => {
+export const archivePlan = (
+  events: readonly Pick<LoggedEvent, 'stream' | 'seq' | 'at'>[],
+  before: number,
+): ArchivePlanEntry[] => {
   const firstKept = new Map<string, number>();
   const last = new Map<string, number>();
   for (const e of events) {
