@@ -41,6 +41,8 @@ export interface EtcdEventStoreOptions {
   archiveDir?: string;
   /** Keys per range page. Default 1000. */
   pageSize?: number;
+  /** A readAll cursor unused this long is dropped (see `readAll`). Default 60 s. */
+  cursorIdleMs?: number;
   /** Group commit and deadlines (see `EtcdAppender`). */
   append?: Omit<AppenderOptions, 'limits'>;
   /** Subscriber liveness: a watch silent this long is checked against the cluster. Default 5000 ms. */
@@ -62,6 +64,7 @@ export class EtcdEventStore implements EventStore {
   readonly decoder: EventDecoder;
   private readonly appender: EtcdAppender;
   private readonly pageSize: number;
+  private readonly cursorIdleMs: number;
   private readonly subscriptions = new Set<Subscription>();
   /** Open `readAll` cursors by the revision their next page starts at (see `readAll`). */
   private readonly cursors = new Map<number, ReadCursor>();
@@ -74,6 +77,7 @@ export class EtcdEventStore implements EventStore {
     this.keys = new KeyLayout(options.prefix ?? '/eni-ipam/default');
     this.decoder = options.decode ?? validateEnvelope;
     this.pageSize = options.pageSize ?? 1000;
+    this.cursorIdleMs = options.cursorIdleMs ?? CURSOR_IDLE_MS;
     this.appender = new EtcdAppender(this.client, this.keys, {
       ...options.append,
       limits: options.limits ?? DEFAULT_LIMITS,
@@ -192,7 +196,7 @@ export class EtcdEventStore implements EventStore {
   async readAll(fromRevision: number, limit = 1000): Promise<ReadPage> {
     const from = Math.max(1, fromRevision);
     const now = Date.now();
-    for (const [k, c] of this.cursors) if (now - c.used > CURSOR_IDLE_MS) this.cursors.delete(k);
+    for (const [k, c] of this.cursors) if (now - c.used > this.cursorIdleMs) this.cursors.delete(k);
     let cursor = this.cursors.get(from);
     this.cursors.delete(from);
     if (!cursor) {
@@ -205,7 +209,9 @@ export class EtcdEventStore implements EventStore {
     const nextRevision = last ? last.revision + 1 : Math.max(from, cursor.revision + 1);
     const more = cursor.pos < cursor.events.length;
     if (more) {
-      cursor.used = now;
+      // the time it is served, not the time it was asked for: a scan of a big log takes longer
+      // than the idle limit, and its cursor must not be dropped as idle before its next page
+      cursor.used = Date.now();
       this.cursors.set(nextRevision, cursor);
       while (this.cursors.size > MAX_CURSORS) this.cursors.delete(this.cursors.keys().next().value as number);
     }

@@ -107,4 +107,32 @@ describe('EtcdEventStore.readAll paging', () => {
     const full = await readPages(store, start, 1000);
     expect(tail.all).toEqual(full.all.filter((e) => e.revision >= from));
   });
+
+  it('given a scan slower than the idle limit, then its cursor still serves the next page (no rescan per page)', async () => {
+    // a log so big that one scan takes longer than the idle limit: here, 30 ms per range page
+    const slow = new EtcdEventStore({
+      connection: { endpoints: etcd.endpoints },
+      prefix: '/eni-ipam/pages',
+      pageSize: 10,
+      cursorIdleMs: 200,
+    });
+    try {
+      const kv = slow.client.kv;
+      const range = kv.range.bind(kv);
+      let calls = 0;
+      kv.range = async (...args: Parameters<typeof range>) => {
+        calls += 1;
+        await new Promise((r) => setTimeout(r, 30));
+        return range(...args);
+      };
+      const { all, pages } = await readPages(slow, 1, 100); // from the start: a full scan, not a short tail
+      expect(all.length).toBeGreaterThanOrEqual(240);
+      expect(pages).toBeGreaterThanOrEqual(3);
+      // one scan of 24-25 range pages (over 700 ms, past the 200 ms idle limit) serves every page;
+      // a cursor dropped as idle would be read again for each later page
+      expect(calls).toBeLessThanOrEqual(25);
+    } finally {
+      await slow.close();
+    }
+  });
 });
