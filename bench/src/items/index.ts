@@ -10,6 +10,7 @@ import memory from './4-memory.js';
 import cloudCalls from './5-cloud-calls.js';
 import failover from './6-failover.js';
 import history from './7-history.js';
+import etcdSize from './8-etcd-size.js';
 import cniAdd from './9-cni-add.js';
 
 export const items: readonly BenchItem[] = [
@@ -20,5 +21,6 @@ export const items: readonly BenchItem[] = [
   cloudCalls, // 5
   failover, // 6
   history, // 7
+  etcdSize, // 8
   cniAdd, // 9
 ];

@@ -13,10 +13,10 @@ export const IPS_PER_ENI = 20;
 const SUBNET = 'subnet-bench001';
 const AT = Date.UTC(2026, 0, 1);
 
-const nodeName = (i: number) => `node-${String(i).padStart(5, '0')}`;
-const eniOf = (i: number, e: number) => `eni-${(i * 10 + e).toString(16).padStart(8, '0')}`;
+export const nodeName = (i: number) => `node-${String(i).padStart(5, '0')}`;
+export const eniOf = (i: number, e: number) => `eni-${(i * 10 + e).toString(16).padStart(8, '0')}`;
 /** Unique per (node, ENI, slot): 32 addresses per ENI counted through 10.0.0.0/8. */
-const ipOf = (i: number, e: number, k: number) => {
+export const ipOf = (i: number, e: number, k: number) => {
   const n = (i * ENIS_PER_NODE + e) * 32 + k;
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 };

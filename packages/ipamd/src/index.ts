@@ -13,6 +13,7 @@ export * from './config/configmap.js';
 export * from './config/options.js';
 export * from './config/secrets.js';
 export * from './controllers/cloud-executor.js';
+export * from './controllers/log-maintenance.js';
 export * from './controllers/pool-reconciler.js';
 export * from './main/replica.js';
 export * from './observability/logger.js';
