@@ -110,10 +110,14 @@ export class Archiver {
     return seg;
   }
 
-  /** Compacts at the current revision, defragments every member, disarms NOSPACE, flushes pending segments. */
-  async maintain(): Promise<MaintenanceReport> {
+  /**
+   * Compacts at `revision` (default: the current one), defragments every member, disarms NOSPACE,
+   * flushes pending segments. Running replicas follow the log by watch: compact at a revision
+   * their snapshot covers, so that one still behind it can continue from the snapshot.
+   */
+  async maintain(revision?: number): Promise<MaintenanceReport> {
     const { client } = this.o.store;
-    const compactedAt = await this.o.store.headRevision();
+    const compactedAt = revision ?? (await this.o.store.headRevision());
     try {
       await client.kv.compact({ revision: String(compactedAt), physical: true });
     } catch (e) {

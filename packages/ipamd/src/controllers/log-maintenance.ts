@@ -6,8 +6,8 @@ import type { ProjectionHost } from '../service/projection-host.js';
 /** The archiving side of the store that maintenance needs (`Archiver` of @eni-ipam/store). */
 export interface LogArchiver {
   archiveStream(stream: string, beforeSeq: number): Promise<{ count: number } | undefined>;
-  /** Compacts, defragments every member, disarms NOSPACE; db sizes by member. */
-  maintain(): Promise<{ compactedAt: number; dbSizes: Record<string, number> }>;
+  /** Compacts at `revision` (default: the head), defragments every member, disarms NOSPACE; db sizes by member. */
+  maintain(revision?: number): Promise<{ compactedAt: number; dbSizes: Record<string, number> }>;
 }
 
 export interface LogMaintenanceOptions {
@@ -40,7 +40,7 @@ export interface MaintenanceRun {
  * 1. saves the projection snapshot, so a replica starting later never needs the events moved out;
  * 2. archives each stream's events older than the retention and below that snapshot (the last
  *    event of a stream stays live: appends compare against it);
- * 3. compacts at the head revision, defragments every member and disarms a NOSPACE alarm
+ * 3. compacts at the snapshot's revision, defragments every member and disarms a NOSPACE alarm
  *    (`Archiver.maintain`). Compaction also drops the history of the stream head keys, which are
  *    rewritten on every append, so it runs even when nothing was old enough to archive.
  * If the snapshot cannot be written (etcd at its quota refuses puts), step 3 still runs, so that
@@ -91,7 +91,10 @@ export class LogMaintenance {
       plan = archivePlan(covered, this.o.clock.now() - this.o.retentionMs);
       for (const p of plan) archivedEvents += (await archiver.archiveStream(p.stream, p.beforeSeq))?.count ?? 0;
     }
-    const m = await archiver.maintain();
+    // at the snapshot's revision, not the head: a replica still following the log below the head
+    // (it is applying the archive's deletes, or it is slow) then continues from the snapshot
+    // instead of finding its position compacted past every snapshot
+    const m = await archiver.maintain(snapshotRevision || undefined);
     if (snapshotError !== undefined) throw snapshotError;
     const report: MaintenanceRun = {
       snapshotRevision,
