@@ -80,7 +80,12 @@ const month = async (
           clock.advance(HOUR);
           await churn.hour(clock.now());
         }
-        await host.waitFor(await store.headRevision(), 60_000);
+        const head = churn.lastRevision;
+        await host.waitFor(head, 60_000).catch((e: unknown) => {
+          throw new Error(
+            `the projection host did not reach revision ${head} (at ${host.appliedRevision}; ${String(host.failed ?? e)})`,
+          );
+        });
         if (archival) out.archivedEvents += (await maintenance.run()).archivedEvents;
       } catch (e) {
         if (!isIpamError(e, 'StoreNoSpace')) throw e;

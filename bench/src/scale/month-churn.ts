@@ -113,6 +113,8 @@ class NodeChurn {
 export class MonthChurn {
   private readonly nodes: NodeChurn[];
   events = 0;
+  /** Revision of the last append (the head of the log; etcd's own head also counts snapshot writes). */
+  lastRevision = 0;
 
   constructor(
     private readonly store: EtcdEventStore,
@@ -151,7 +153,10 @@ export class MonthChurn {
         const events = eventsOf(n);
         for (let k = 0; k < events.length; k += perAppend) {
           const chunk = events.slice(k, k + perAppend);
-          await this.store.append([{ stream: chunk[0]?.stream as string, expectedVersion: before + k, events: chunk }]);
+          const r = await this.store.append([
+            { stream: chunk[0]?.stream as string, expectedVersion: before + k, events: chunk },
+          ]);
+          this.lastRevision = Math.max(this.lastRevision, r.revision);
         }
         this.events += events.length;
       }),
