@@ -4,11 +4,9 @@
  * in the same run (target ratio <= 1.5); and a full replay without a snapshot (events/s).
  */
 import { performance } from 'node:perf_hooks';
-import { decodeEvent } from '@eni-ipam/core';
 import { ProjectionHost } from '@eni-ipam/ipamd';
-import { EtcdEventStore } from '@eni-ipam/store';
-import { startEtcd } from '@eni-ipam/store/testing';
-import { writeClusterLog } from '../scale/cluster-log.js';
+import type { EtcdEventStore } from '@eni-ipam/store';
+import { onClusterLog } from '../scale/cluster-log.js';
 import type { BenchContext, BenchItem, BenchResult } from '../types.js';
 
 const PREFIX = '/eni-ipam/bench3';
@@ -41,19 +39,10 @@ const item: BenchItem = {
   id: '3-restart-to-ready',
   title: 'Restart-to-ready of an ipamd replica (ProjectionHost) on 5,000 nodes x 110 pods',
   async run(ctx: BenchContext): Promise<BenchResult[]> {
-    const nodes = ctx.quick ? 200 : 5000;
-    const pods = 110;
-    const etcd = await startEtcd({ quotaBackendBytes: 8 * 1024 ** 3 });
-    const store = new EtcdEventStore({
-      connection: { endpoints: etcd.endpoints },
-      prefix: PREFIX,
-      decode: decodeEvent,
-    });
-    try {
-      ctx.log(`item 3: writing ${nodes} nodes x ${pods} pods`);
-      const gen = await timed(() => writeClusterLog(store, nodes, pods, ctx.log));
-      const events = gen.value;
-      ctx.log(`item 3: ${events} events in ${Math.round(gen.ms)} ms; raw read`);
+    return onClusterLog({ quick: ctx.quick, prefix: PREFIX, what: 'item 3', log: ctx.log }, async (store, log) => {
+      const { nodes, pods, events } = log;
+      const gen = { ms: log.writeMs };
+      ctx.log('item 3: raw read');
       const raw = await timed(() => rawPagedRead(store));
 
       ctx.log('item 3: full replay without a snapshot');
@@ -119,10 +108,7 @@ const item: BenchItem = {
           details: { replayMs: Math.round(replay.ms), ...details },
         },
       ];
-    } finally {
-      await store.close();
-      await etcd.cleanup();
-    }
+    });
   },
 };
 

@@ -9,11 +9,8 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { decodeEvent } from '@eni-ipam/core';
 import { ProjectionHost } from '@eni-ipam/ipamd';
-import { EtcdEventStore } from '@eni-ipam/store';
-import { startEtcd } from '@eni-ipam/store/testing';
-import { writeClusterLog } from '../scale/cluster-log.js';
+import { onClusterLog } from '../scale/cluster-log.js';
 import type { BenchContext, BenchItem, BenchResult } from '../types.js';
 import { rawPagedRead } from './3-restart-to-ready.js';
 
@@ -55,17 +52,9 @@ const item: BenchItem = {
   id: '4-memory',
   title: 'Resident bytes per live allocation (5,000 nodes x 110 pods), audit index apart',
   async run(ctx: BenchContext): Promise<BenchResult[]> {
-    const nodes = ctx.quick ? 200 : 5000;
-    const pods = 110;
-    const etcd = await startEtcd({ quotaBackendBytes: 8 * 1024 ** 3 });
-    const store = new EtcdEventStore({
-      connection: { endpoints: etcd.endpoints },
-      prefix: PREFIX,
-      decode: decodeEvent,
-    });
-    try {
-      ctx.log(`item 4: writing ${nodes} nodes x ${pods} pods`);
-      const events = await writeClusterLog(store, nodes, pods, ctx.log);
+    return onClusterLog({ quick: ctx.quick, prefix: PREFIX, what: 'item 4', log: ctx.log }, async (store, log) => {
+      const { nodes, pods, events } = log;
+      const { endpoints } = log;
       const raw = await rawPagedRead(store);
       ctx.log('item 4: folding and saving the snapshot a replica would load');
       const writer = new ProjectionHost({ store, snapshotEvery: 0, audit: false });
@@ -73,7 +62,7 @@ const item: BenchItem = {
       await writer.saveSnapshot();
       await writer.stop();
       ctx.log('item 4: loading in a fresh process');
-      const r = await measure(etcd.endpoints);
+      const r = await measure(endpoints);
       if (r.allocations !== nodes * pods)
         throw new Error(`loaded ${r.allocations} allocations, expected ${nodes * pods}`);
       const perAllocation = (r.heapProjection - r.heapBefore) / r.allocations;
@@ -121,10 +110,7 @@ const item: BenchItem = {
           },
         },
       ];
-    } finally {
-      await store.close();
-      await etcd.cleanup();
-    }
+    });
   },
 };
 

@@ -5,8 +5,10 @@
  * one append per node stream in chunks of whole transactions, many nodes in flight at once so
  * group commit packs them into shared transactions.
  */
-import type { EventEnvelope } from '@eni-ipam/core';
-import type { EtcdEventStore } from '@eni-ipam/store';
+import { performance } from 'node:perf_hooks';
+import { decodeEvent, type EventEnvelope } from '@eni-ipam/core';
+import { EtcdEventStore } from '@eni-ipam/store';
+import { startEtcd } from '@eni-ipam/store/testing';
 
 export const ENIS_PER_NODE = 6;
 export const IPS_PER_ENI = 20;
@@ -113,4 +115,36 @@ export const writeClusterLog = async (
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   return written;
+};
+
+/**
+ * The scale items' set-up: a fresh etcd (8 GiB quota) holding the log of `nodes` x 110 pods
+ * (200 nodes with `quick`, else 5,000) under `prefix`; `f` runs on its store, then both go.
+ */
+export const onClusterLog = async <T>(
+  o: { quick: boolean; prefix: string; what: string; log: (m: string) => void },
+  f: (
+    store: EtcdEventStore,
+    log: { nodes: number; pods: number; events: number; writeMs: number; endpoints: string[] },
+  ) => Promise<T>,
+): Promise<T> => {
+  const nodes = o.quick ? 200 : 5000;
+  const pods = 110;
+  const etcd = await startEtcd({ quotaBackendBytes: 8 * 1024 ** 3 });
+  const store = new EtcdEventStore({
+    connection: { endpoints: etcd.endpoints },
+    prefix: o.prefix,
+    decode: decodeEvent,
+  });
+  try {
+    o.log(`${o.what}: writing ${nodes} nodes x ${pods} pods`);
+    const t = performance.now();
+    const events = await writeClusterLog(store, nodes, pods, o.log);
+    const writeMs = performance.now() - t;
+    o.log(`${o.what}: ${events} events in ${Math.round(writeMs)} ms`);
+    return await f(store, { nodes, pods, events, writeMs, endpoints: etcd.endpoints });
+  } finally {
+    await store.close();
+    await etcd.cleanup();
+  }
 };
