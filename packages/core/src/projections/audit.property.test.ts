@@ -4,7 +4,8 @@ import type { DecodedEvent } from '../events/decode.js';
 import { Sim } from '../testing/sim.js';
 import { podKey } from '../values/pod.js';
 import { AUDIT_EVENT_TYPES, type AuditIndex, applyAudit, auditIndex, emptyAuditIndex, type HoldSpan } from './audit.js';
-import { applyEvent, applyEvents, emptyProjection, project } from './projection.js';
+import { compactProjection } from './compact.js';
+import { applyEvent, applyEvents, emptyProjection, type Projection, project } from './projection.js';
 
 /**
  * The reference: the audit index as its doc defines it, folded the plain way (scan for the last
@@ -363,6 +364,31 @@ describe('projection batch fold (fast-check, on the same random logs)', () => {
           expect(project(log)).toEqual(oneByOne);
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('compactProjection (fast-check, on the same random logs)', () => {
+  it('a snapshot parsed from JSON, compacted, equals the live projection and folds on to the same one', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 5, maxLength: 120 }), fc.nat(), (steps, cut) => {
+        const log = run(steps);
+        const at = cut % (log.length + 1);
+        const live = applyEvents(emptyProjection(), log.slice(0, at));
+        const parsed = JSON.parse(JSON.stringify(live)) as Projection;
+        const before = structuredClone(parsed);
+        const compact = compactProjection(parsed);
+        expect(parsed).toEqual(before); // the input is not changed
+        expect(JSON.stringify(compact)).toBe(JSON.stringify(live));
+        expect(applyEvents(compact, log.slice(at))).toEqual(log.reduce(applyEvent, emptyProjection()));
+        // keyed maps are dictionaries, as withKey makes them
+        for (const n of Object.values(compact.nodes)) {
+          expect(Object.getPrototypeOf(n.allocations)).toBeNull();
+          for (const e of Object.values(n.enis)) expect(Object.getPrototypeOf(e.ips)).toBeNull();
+        }
+        for (const s of Object.values(compact.subnets)) expect(Object.getPrototypeOf(s.addresses)).toBeNull();
+      }),
       { numRuns: 200 },
     );
   });

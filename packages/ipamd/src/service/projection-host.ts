@@ -5,6 +5,7 @@ import {
   applyEvents,
   type ClaimEntry,
   claimsIndex,
+  compactProjection,
   type DecodedEvent,
   decodeRecorded,
   type EventStore,
@@ -119,7 +120,7 @@ export class ProjectionHost {
     // the audit index below the snapshot is rebuilt once caught up: it must not slow the start
     const backfill = snap ? this.backfillAudit(snap.state.projection) : undefined;
     if (snap) {
-      this.p = snap.state.projection;
+      this.p = compactProjection(snap.state.projection);
       this.eniFacts = new Map(Object.entries(snap.state.enis));
     }
     let from = this.p.revision + 1;
@@ -324,7 +325,7 @@ export class ProjectionHost {
       });
     }
     if (snap.revision > this.p.revision) {
-      this.p = snap.state.projection;
+      this.p = compactProjection(snap.state.projection);
       this.eniFacts = new Map(Object.entries(snap.state.enis));
       this.backfillAudit(snap.state.projection)();
       this.settle();
