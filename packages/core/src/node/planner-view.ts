@@ -2,7 +2,7 @@ import { nodePoolSettings } from '../cluster/cluster.js';
 import type { ClusterConfig } from '../events/cluster-events.js';
 import type { PlannerEni, PlannerInput, PoolMode } from '../planner/types.js';
 import { availableFor, type SubnetState } from '../subnet/state.js';
-import { compareIps } from '../values/ipv4.js';
+import { ipToInt } from '../values/ipv4.js';
 import type { NodeState } from './state.js';
 
 /** Id of the synthetic entry standing for the instance's primary ENI (eth0) in planner views. */
@@ -36,8 +36,13 @@ export const toPlannerEnis = (s: NodeState): PlannerEni[] => {
       primary: false,
       state: e.state,
       ips: Object.values(e.ips)
-        .sort((a, b) => compareIps(a.ip, b.ip))
-        .map((i) => ({ ip: i.ip, status: i.status, allocated: allocatedIps.has(i.ip) || i.reservedFor !== undefined })),
+        .map((i) => ({ n: ipToInt(i.ip), i }))
+        .sort((a, b) => a.n - b.n)
+        .map(({ i }) => ({
+          ip: i.ip,
+          status: i.status,
+          allocated: allocatedIps.has(i.ip) || i.reservedFor !== undefined,
+        })),
     };
     const pod = assigned.get(e.eniId);
     if (pod !== undefined) pe.exclusivePod = pod;

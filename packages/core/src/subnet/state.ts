@@ -60,13 +60,38 @@ export const claimOfIp = (s: SubnetState, ip: Ipv4): Claim | undefined =>
 
 const claimedFree = (s: SubnetState): number => Object.values(s.claims).filter((c) => !s.addresses[c.ip]).length;
 
+interface AddressCounts {
+  taken: number;
+  /** Secondary addresses (reserved or bound) per node. */
+  held: Map<string, number>;
+}
+
+/**
+ * Counts of a subnet's taken addresses, once per address map. Address maps are values (a new
+ * map for each change), so the counts of one stay true. Counting on every call made the planner
+ * view of a node cost (nodes with quotas) x (taken addresses) and the decisions of a large subnet
+ * scan it several times each.
+ */
+const countsCache = new WeakMap<object, AddressCounts>();
+const addressCounts = (s: SubnetState): AddressCounts => {
+  let c = countsCache.get(s.addresses);
+  if (c) return c;
+  c = { taken: 0, held: new Map() };
+  for (const ip in s.addresses) {
+    c.taken++;
+    const a = s.addresses[ip] as TakenAddress;
+    if (a.status !== 'primary') c.held.set(a.node, (c.held.get(a.node) ?? 0) + 1);
+  }
+  countsCache.set(s.addresses, c);
+  return c;
+};
+
 /** Secondary addresses a node holds here (reserved or bound). */
-export const heldBy = (s: SubnetState, node: string): number =>
-  Object.values(s.addresses).filter((a) => a.node === node && a.status !== 'primary').length;
+export const heldBy = (s: SubnetState, node: string): number => addressCounts(s).held.get(node) ?? 0;
 
 /** Free addresses nobody claims (before quotas). */
 export const freeUnclaimed = (s: SubnetState): number =>
-  s.registered ? usableCount(parseCidr(s.cidr)) - Object.keys(s.addresses).length - claimedFree(s) : 0;
+  s.registered ? usableCount(parseCidr(s.cidr)) - addressCounts(s).taken - claimedFree(s) : 0;
 
 /**
  * Addresses `node` may take for new binds: free, unclaimed, and not held back by other nodes'

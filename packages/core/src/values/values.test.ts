@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isIpamError } from '../errors.js';
 import { parsePodAnnotations } from './annotations.js';
@@ -33,6 +34,16 @@ describe('IPv4', () => {
   it('orders numerically and round-trips through integers', () => {
     expect(compareIps('10.0.0.9', '10.0.0.10')).toBeLessThan(0);
     expect(intToIp(ipToInt('172.16.254.3'))).toBe('172.16.254.3');
+  });
+  it('ipToInt inverts intToIp on every 32-bit value, and agrees with the octets (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (n) => {
+        const ip = intToIp(n);
+        expect(ipToInt(ip)).toBe(n);
+        expect(ipToInt(ip)).toBe(ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
