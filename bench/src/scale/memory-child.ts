@@ -28,6 +28,8 @@ const before = await settle();
 const started = Date.now();
 await host.start();
 const loadedMs = Date.now() - started;
+// the snapshot's states are compacted in the background once ready: measure the steady state
+await host.waitForCompaction();
 // the audit index is rebuilt after the start: measure the projection alone first
 const projection = await settle();
 const auditPendingAtMeasure = !host.auditReady;

@@ -1,6 +1,6 @@
 import type { NodeEni, NodeState } from '../node/state.js';
 import type { SubnetState } from '../subnet/state.js';
-import type { Keyed } from '../values/keyed.js';
+import { copyKeyed, type Keyed } from '../values/keyed.js';
 import type { Projection } from './projection.js';
 
 /**
@@ -17,18 +17,58 @@ import type { Projection } from './projection.js';
  * Fields it does not know are kept as they are. `p` is not changed.
  */
 export const compactProjection = (p: Projection): Projection => {
+  const c = compactor();
+  const nodes = dict<NodeState>();
+  for (const [name, n] of Object.entries(p.nodes)) nodes[c.intern(name)] = c.node(n);
+  const subnets = dict<SubnetState>();
+  for (const [id, sub] of Object.entries(p.subnets)) subnets[c.intern(id)] = c.subnet(sub);
+  return { ...p, nodes, subnets };
+};
+
+/** Compacts stream states one at a time, sharing one pool of strings (see `compactProjection`). */
+export interface Compactor {
+  intern(v: string): string;
+  node(n: NodeState): NodeState;
+  subnet(s: SubnetState): SubnetState;
+}
+
+export const compactor = (): Compactor => {
   const pool = new Map<string, string>();
-  const s = (v: string): string => {
+  const intern = (v: string): string => {
     const hit = pool.get(v);
     if (hit !== undefined) return hit;
     pool.set(v, v);
     return v;
   };
-  const nodes = dict<NodeState>();
-  for (const [name, n] of Object.entries(p.nodes)) nodes[s(name)] = compactNode(n, s);
-  const subnets = dict<SubnetState>();
-  for (const [id, sub] of Object.entries(p.subnets)) subnets[s(id)] = compactSubnet(sub, s);
-  return { ...p, nodes, subnets };
+  return { intern, node: (n) => compactNode(n, intern), subnet: (s) => compactSubnet(s, intern) };
+};
+
+/**
+ * `p` with the named node and subnet states compacted, where they are still the very states of
+ * `loaded` (a state changed since was rebuilt by evolve and is compact already). For compacting
+ * a loaded snapshot in slices while the live projection moves on. `p` is not changed.
+ */
+export const compactStates = (
+  p: Projection,
+  loaded: Projection,
+  names: { nodes: readonly string[]; subnets: readonly string[] },
+  c: Compactor,
+): Projection => {
+  let nodes: Keyed<NodeState> | undefined;
+  for (const name of names.nodes) {
+    const n = p.nodes[name];
+    if (n === undefined || n !== loaded.nodes[name]) continue;
+    nodes ??= copyKeyed(p.nodes);
+    nodes[name] = c.node(n);
+  }
+  let subnets: Keyed<SubnetState> | undefined;
+  for (const id of names.subnets) {
+    const s = p.subnets[id];
+    if (s === undefined || s !== loaded.subnets[id]) continue;
+    subnets ??= copyKeyed(p.subnets);
+    subnets[id] = c.subnet(s);
+  }
+  return nodes || subnets ? { ...p, nodes: nodes ?? p.nodes, subnets: subnets ?? p.subnets } : p;
 };
 
 type Intern = (v: string) => string;

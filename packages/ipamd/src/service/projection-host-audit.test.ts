@@ -1,3 +1,4 @@
+import { decodeRecorded, project } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { describe, expect, it } from 'vitest';
 import { buildAuditIndex } from '../ipamctl/commands/history.js';
@@ -49,6 +50,32 @@ describe('projection host: the live audit index', () => {
     await host.start();
     expect(host.auditReady).toBe(true);
     expect(host.audit).toEqual(buildAuditIndex(await loadHistory(store)));
+    await host.stop();
+  });
+
+  it('given a snapshot, when a host starts from it, then its states are compacted in the background while the log goes on, and equal the replay', async () => {
+    const appends = churnLog();
+    const store = new InMemoryEventStore();
+    const half = Math.floor(appends.length / 2);
+    for (const a of appends.slice(0, half)) await store.append(a);
+    const first = new ProjectionHost({ store, snapshotEvery: 0 });
+    await first.start();
+    await first.saveSnapshot();
+    await first.stop();
+
+    const host = new ProjectionHost({ store, snapshotEvery: 0, audit: false });
+    await host.start();
+    const loaded = host.projection.nodes['node-a'];
+    expect(Object.getPrototypeOf(loaded?.allocations)).not.toBeNull(); // as parsed
+    // an append lands while the compaction runs (it starts after a yield to the event loop)
+    const rest = appends.slice(half);
+    await store.append(rest[0] as (typeof rest)[number]);
+    await host.waitForCompaction();
+    for (const n of Object.values(host.projection.nodes)) expect(Object.getPrototypeOf(n.allocations)).toBeNull();
+    for (const a of rest.slice(1)) await store.append(a);
+    await host.waitFor(await store.headRevision());
+    const replay = project((await store.readAll(1, 1_000_000)).events.map((e) => decodeRecorded(e)));
+    expect(JSON.stringify(host.projection)).toBe(JSON.stringify(replay));
     await host.stop();
   });
 });
