@@ -43,6 +43,8 @@ export interface EtcdEventStoreOptions {
   pageSize?: number;
   /** A readAll cursor unused this long is dropped (see `readAll`). Default 60 s. */
   cursorIdleMs?: number;
+  /** Most events a start from a snapshot reads as a short tail (see `scan`). Default 5000. */
+  tailMax?: number;
   /** Group commit and deadlines (see `EtcdAppender`). */
   append?: Omit<AppenderOptions, 'limits'>;
   /** Subscriber liveness: a watch silent this long is checked against the cluster. Default 5000 ms. */
@@ -65,6 +67,7 @@ export class EtcdEventStore implements EventStore {
   private readonly appender: EtcdAppender;
   private readonly pageSize: number;
   private readonly cursorIdleMs: number;
+  private readonly tailMax: number;
   private readonly subscriptions = new Set<Subscription>();
   /** Open `readAll` cursors by the revision their next page starts at (see `readAll`). */
   private readonly cursors = new Map<number, ReadCursor>();
@@ -78,6 +81,7 @@ export class EtcdEventStore implements EventStore {
     this.decoder = options.decode ?? validateEnvelope;
     this.pageSize = options.pageSize ?? 1000;
     this.cursorIdleMs = options.cursorIdleMs ?? CURSOR_IDLE_MS;
+    this.tailMax = options.tailMax ?? TAIL_MAX;
     this.appender = new EtcdAppender(this.client, this.keys, {
       ...options.append,
       limits: options.limits ?? DEFAULT_LIMITS,
@@ -245,31 +249,33 @@ export class EtcdEventStore implements EventStore {
     found.sort(byPosition);
     return { events: found.map((f) => f.event), revision };
   }
-  /** The events from `fromRevision` when there are at most `TAIL_MAX` of them, else undefined. */
+  /**
+   * The events from `fromRevision` when there are at most `tailMax` of them, else undefined. One
+   * filtered request with a limit of `tailMax + 1`: etcd prunes by mod revision before it applies
+   * the limit. (Not `count_only`: etcd 3.4 counts the whole range and ignores the filter, so a
+   * counted tail was always "too long" and every start from a snapshot read the whole log.)
+   */
   private async scanTail(
     prefix: string,
     fromRevision: number,
   ): Promise<{ events: RecordedEvent[]; revision: number } | undefined> {
-    const range = {
-      key: Buffer.from(prefix),
-      range_end: Buffer.from(prefixEnd(prefix)),
-      min_mod_revision: fromRevision,
-    };
     try {
-      const counted = await this.client.kv.range({ ...range, count_only: true });
-      if (Number(counted.count) > TAIL_MAX) return undefined;
-      // the same snapshot as the count: a write in between cannot make it longer
-      const revision = Number(counted.header.revision);
-      const res = await this.client.kv.range({ ...range, revision });
+      const res = await this.client.kv.range({
+        key: Buffer.from(prefix),
+        range_end: Buffer.from(prefixEnd(prefix)),
+        min_mod_revision: fromRevision,
+        limit: this.tailMax + 1,
+      });
+      if (res.more || res.kvs.length > this.tailMax) return undefined;
       const found = res.kvs.map((kv) => {
         const key = kv.key.toString();
         return decodeStored(key, kv.value.toString(), Number(kv.mod_revision), this.keys.parseLog(key), this.decoder);
       });
       found.sort(byPosition);
-      return { events: found.map((f) => f.event), revision };
+      return { events: found.map((f) => f.event), revision: Number(res.header.revision) };
     } catch (e) {
       const mapped = mapEtcdError(e, 'read log tail');
-      if (mapped.code === 'RevisionCompacted' || mapped.code === 'RequestTooLarge') return undefined; // the full scan copes
+      if (mapped.code === 'RequestTooLarge') return undefined; // the full scan copes
       throw mapped;
     }
   }
