@@ -18,16 +18,22 @@ const churnLog = () => {
   return appendsOf(c.sim.log);
 };
 
+/** The first half of the churn log in a store, with a snapshot taken at its end. */
+const snapshotMidLog = async () => {
+  const appends = churnLog();
+  const store = new InMemoryEventStore();
+  const half = Math.floor(appends.length / 2);
+  for (const a of appends.slice(0, half)) await store.append(a);
+  const first = new ProjectionHost({ store, snapshotEvery: 0 });
+  await first.start();
+  await first.saveSnapshot();
+  await first.stop();
+  return { appends, store, half };
+};
+
 describe('projection host: the live audit index', () => {
   it('given a snapshot taken mid-log, when a host starts from it and the log goes on, then its audit index equals the replay of the whole log', async () => {
-    const appends = churnLog();
-    const store = new InMemoryEventStore();
-    const half = Math.floor(appends.length / 2);
-    for (const a of appends.slice(0, half)) await store.append(a);
-    const first = new ProjectionHost({ store, snapshotEvery: 0 });
-    await first.start();
-    await first.saveSnapshot();
-    await first.stop();
+    const { appends, store, half } = await snapshotMidLog();
 
     const host = new ProjectionHost({ store, snapshotEvery: 0 });
     await host.start();
@@ -54,14 +60,7 @@ describe('projection host: the live audit index', () => {
   });
 
   it('given a snapshot, when a host starts from it, then its states are compacted in the background while the log goes on, and equal the replay', async () => {
-    const appends = churnLog();
-    const store = new InMemoryEventStore();
-    const half = Math.floor(appends.length / 2);
-    for (const a of appends.slice(0, half)) await store.append(a);
-    const first = new ProjectionHost({ store, snapshotEvery: 0 });
-    await first.start();
-    await first.saveSnapshot();
-    await first.stop();
+    const { appends, store, half } = await snapshotMidLog();
 
     const host = new ProjectionHost({ store, snapshotEvery: 0, audit: false });
     await host.start();
