@@ -20,6 +20,7 @@ import { setUpCluster, testConfig } from '@eni-ipam/ipamd/testing';
 import { createEtcdClient, LeaderElection } from '@eni-ipam/store';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
 import { type IpamdProcess, spawnIpamd } from './ipamd-process.js';
+import { type Observer, processObserver, replicaObserver, waitWarm } from './observer.js';
 import { waitUntil } from './wait.js';
 
 export interface IpamdClusterOptions {
@@ -33,7 +34,9 @@ export interface IpamdClusterOptions {
   /**
    * Once the pools are warm, the leader moves to a `bin/ipamd.mjs` child process (as deployed:
    * the load generator does not share the replica's core) and the in-process replica is replaced
-   * by a follower, whose log-fed projection the checks read. `allocate` then goes to the process.
+   * by a follower process, whose log-fed projection the checks read over HTTP (`observer`): the
+   * load generator's process then runs nothing but the load and the simulator. `allocate` goes to
+   * the leader process; `replica` and `freeIps` are not available.
    */
   leaderProcess?: boolean;
   log(message: string): void;
@@ -49,8 +52,10 @@ export interface AllocationAnswer {
 export interface IpamdCluster {
   etcd: EtcdCluster;
   sim: VpcSimulator;
-  /** The in-process replica (the follower when `leaderProcess`). */
+  /** The in-process replica (throws when `leaderProcess`: there is none). */
   readonly replica: Replica;
+  /** A follower's log-fed projection: the in-process replica, or the follower process. */
+  observer: Observer;
   prefix: string;
   /** The command line and environment of the replica, for `bin/ipamd.mjs` replicas of the same cluster. */
   ipamdArgv: readonly string[];
@@ -77,6 +82,7 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
   let sim: VpcSimulator | undefined;
   let replica: Replica | undefined;
   let leader: IpamdProcess | undefined;
+  let follower: Observer | undefined;
   try {
     sim = await startTestSimulator({
       seed: testSeed({ instances: o.nodes, podCidr: '10.1.0.0/16' }),
@@ -112,7 +118,7 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       });
     };
     replica = await inProcess('bench-a');
-    let r = replica;
+    const r = replica;
     await waitUntil(() => r.leading(), { timeoutMs: 60_000, what: 'the replica elected' });
     await setUpCluster(r.core, r.vpc, o.nodes, testConfig({ preBind: o.preBind, ...o.config }));
     const freeIps = (node: string) => {
@@ -147,13 +153,10 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       } finally {
         client.close();
       }
-      replica = await inProcess('bench-follower');
-      r = replica;
-      const f = r;
-      await waitUntil(
-        () => Array.from({ length: o.nodes }, (_, i) => freeIps(nodeName(i))).every((n) => n >= o.preBind.min),
-        { timeoutMs: 60_000, what: `the follower caught up (${f.replicaId})` },
-      );
+      replica = undefined;
+      follower = await processObserver(ipamdArgv, ipamdEnv, randomBytes(24).toString('hex'));
+      const all = Array.from({ length: o.nodes }, (_, i) => nodeName(i));
+      await waitWarm(follower, all, o.preBind.min, 'the follower process caught up', 60_000);
       apiUrl = leader.url;
     }
     const s = sim;
@@ -176,16 +179,24 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
         ...(body.ip ? { ip: body.ip } : {}),
       };
     };
+    const inProcessOnly =
+      <T>(f: () => T) =>
+      () => {
+        if (o.leaderProcess) throw new Error('leaderProcess: the replicas are processes; read them through `observer`');
+        return f();
+      };
+    const current = inProcessOnly(() => r);
     return {
       etcd,
       sim: s,
       get replica() {
-        return r;
+        return current();
       },
+      observer: follower ?? replicaObserver(() => r),
       prefix,
       ipamdArgv,
       ipamdEnv,
-      freeIps,
+      freeIps: (node) => inProcessOnly(() => freeIps(node))(),
       allocate: (node, containerId) => allocateVia(apiUrl, node, containerId),
       allocateVia,
       release: async (node, containerId) => {
@@ -199,7 +210,8 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       simStats: async () =>
         (await (await fetch(`http://127.0.0.1:${s.port}/_sim/stats`)).json()) as Record<string, Record<string, number>>,
       stop: async () => {
-        await r.stop().catch(() => undefined);
+        if (!o.leaderProcess) await r.stop().catch(() => undefined);
+        await follower?.stop();
         if (leader) {
           leader.proc.kill('SIGTERM');
           await leader.exited;
@@ -210,6 +222,7 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
     };
   } catch (e) {
     await replica?.stop().catch(() => undefined);
+    await follower?.stop().catch(() => undefined);
     leader?.proc.kill('SIGKILL');
     await sim?.stop().catch(() => undefined);
     await etcd.cleanup();
