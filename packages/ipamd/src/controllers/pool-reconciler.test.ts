@@ -69,6 +69,43 @@ describe('PoolReconciler', () => {
     expect(plan?.figures).toMatchObject({ bound: 2, inUse: 0, low: 2, high: 4 });
   });
 
+  it('a pass over many nodes lets the event loop serve requests between nodes (it does not run as one task)', async () => {
+    const store = new InMemoryEventStore();
+    const fence = store.grantLeadership('l');
+    const vpc = new FakeVpc();
+    let planned = 0;
+    const core = createIpamdCore({
+      store,
+      vpc,
+      clock: new ManualClock(),
+      clusterId: CLUSTER_ID,
+      writer: { replica: 'r', term: 0 },
+      fence: () => fence,
+      reconciler: {
+        onPlan: () => {
+          planned++;
+          const end = performance.now() + 0.5; // each node's plan costs 0.5 ms
+          while (performance.now() < end) {
+            // planning
+          }
+        },
+      },
+    });
+    cores.push(core);
+    await core.start();
+    await setUpCluster(core, vpc, 30);
+    await core.settle();
+    planned = 0;
+    let plannedWhenServed: number | undefined;
+    const pass = core.reconciler.tick();
+    setImmediate(() => {
+      plannedWhenServed = planned;
+    });
+    await pass;
+    expect(planned).toBe(30);
+    expect(plannedWhenServed).toBeLessThan(10); // a 2 ms budget: served after about 4 nodes, not 30
+  });
+
   it.each<{ action: PlanAction; type: string }>([
     {
       action: { kind: 'bindIps', eniId: 'eni-aaaa1111', subnetId: 'subnet-pods0001', count: 2, why: 'w' },

@@ -1,6 +1,7 @@
 import { type Clock, type PlanAction, type PoolMode, type PoolPlan, planPool, toPlannerInput } from '@eni-ipam/core';
 import type { CommandService, NodeOrCrossInput } from '../service/command-service.js';
 import type { ProjectionHost } from '../service/projection-host.js';
+import { timeSlicer } from '../service/time-slice.js';
 
 export interface PoolReconcilerOptions {
   host: ProjectionHost;
@@ -139,7 +140,9 @@ export class PoolReconciler {
     // let a burst of wake-ups coalesce
     const settle = this.o.settleMs ?? 0;
     await (settle > 0 ? new Promise((r) => setTimeout(r, settle)) : Promise.resolve());
+    const slice = timeSlicer();
     while (this.dirty.size > 0) {
+      await slice(); // a pass over many nodes leaves room for requests between them
       const [node] = this.dirty;
       if (node === undefined) break;
       this.dirty.delete(node);

@@ -1,6 +1,7 @@
 import { DIRECT_ENI_RESOURCE, ENI_IP_RESOURCE, type EventStore, isIpamError, type VpcApi } from '@eni-ipam/core';
 import type { IpamdMetrics } from '../observability/metrics.js';
 import type { ProjectionHost } from '../service/projection-host.js';
+import { timeSlicer } from '../service/time-slice.js';
 
 const VPC_METHODS = new Set<string>([
   'createEni',
@@ -105,16 +106,26 @@ export const recordProjectionMetrics = (
   // once per event (the view walks all of the node's ENIs and IPs; gauges are scraped seconds apart)
   const dirty = new Set<string>();
   let flush: NodeJS.Timeout | undefined;
-  const unlisten = host.onEvents((events) => {
-    for (const e of events) if (e.stream.startsWith('node/')) dirty.add(e.stream.slice(5));
-    if (flush || dirty.size === 0) return;
-    flush = setTimeout(() => {
-      flush = undefined;
+  let stopped = false;
+  const schedule = () => {
+    if (flush || dirty.size === 0 || stopped) return;
+    flush = setTimeout(async () => {
       const nodes = [...dirty];
       dirty.clear();
-      for (const n of nodes) pool(n);
+      const slice = timeSlicer();
+      for (const n of nodes) {
+        if (stopped) return;
+        await slice(); // many dirty nodes: requests get served between them
+        pool(n);
+      }
+      flush = undefined;
+      schedule(); // nodes that changed during this flush
     }, poolEveryMs);
     flush.unref();
+  };
+  const unlisten = host.onEvents((events) => {
+    for (const e of events) if (e.stream.startsWith('node/')) dirty.add(e.stream.slice(5));
+    schedule();
   });
   const lag = setInterval(() => {
     store.headRevision().then(
@@ -124,6 +135,7 @@ export const recordProjectionMetrics = (
   }, lagEveryMs);
   lag.unref();
   return () => {
+    stopped = true;
     unlisten();
     clearInterval(lag);
     if (flush) clearTimeout(flush);
