@@ -131,8 +131,14 @@ export const validateAppend = (streams: readonly StreamAppend[]): void => {
     if (s.events.length === 0) throw new IpamError('InvalidInput', `append to ${s.stream} has no events`);
     s.events.forEach((e, n) => {
       const where = `${s.stream}#${s.expectedVersion + n + 1}`;
-      const r = envelopeSchema.safeParse(e);
-      if (!r.success) throw invalid(`event ${where}: ${z.prettifyError(r.error)}`, { stream: s.stream });
+      // the hand-written check first (zod costs a few percent of the leader's CPU per append);
+      // zod only to explain a refusal, as when decoding
+      if (!isEnvelopeShape(e)) {
+        const r = envelopeSchema.safeParse(e);
+        throw invalid(`event ${where}: ${r.success ? 'not an event envelope' : z.prettifyError(r.error)}`, {
+          stream: s.stream,
+        });
+      }
       if (e.stream !== s.stream) throw invalid(`event ${e.id} names stream ${e.stream}, appended to ${s.stream}`, {});
       if (e.seq !== s.expectedVersion + n + 1) throw invalid(`event ${e.id} has seq ${e.seq}, expected ${where}`, {});
       if (ids.has(e.id)) throw invalid(`event id ${e.id} appears twice in one append`, { id: e.id });
