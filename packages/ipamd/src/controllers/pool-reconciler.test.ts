@@ -1,7 +1,7 @@
 import { ManualClock, type PlanAction } from '@eni-ipam/core';
 import { InMemoryEventStore } from '@eni-ipam/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIpamdCore, type IpamdCore } from '../service/ipamd-core.js';
+import { createIpamdCore, type IpamdCore, type IpamdCoreOptions } from '../service/ipamd-core.js';
 import { FakeVpc } from '../testing/fake-vpc.js';
 import { CLUSTER_ID, ctx, setUpCluster, testConfig } from '../testing/service-fixture.js';
 import { actionToCommand } from './pool-reconciler.js';
@@ -17,7 +17,10 @@ describe('PoolReconciler', () => {
     for (const c of cores.splice(0)) await c.stop();
   });
 
-  const boot = async (clock: ManualClock) => {
+  const boot = async (
+    clock: ManualClock,
+    o: { nodes?: number; reconciler?: IpamdCoreOptions['reconciler'] } = {},
+  ): Promise<IpamdCore> => {
     const store = new InMemoryEventStore();
     const fence = store.grantLeadership('l');
     const vpc = new FakeVpc();
@@ -28,10 +31,12 @@ describe('PoolReconciler', () => {
       clusterId: CLUSTER_ID,
       writer: { replica: 'r', term: 0 },
       fence: () => fence,
+      ...(o.reconciler ? { reconciler: o.reconciler } : {}),
     });
     cores.push(core);
     await core.start();
-    await setUpCluster(core, vpc, 1, testConfig({ preBind: { min: 2, max: 4 }, releaseIntervalMs: 120_000 }));
+    const config = testConfig({ preBind: { min: 2, max: 4 }, releaseIntervalMs: 120_000 });
+    await setUpCluster(core, vpc, o.nodes ?? 1, config);
     await core.settle();
     return core;
   };
@@ -70,17 +75,9 @@ describe('PoolReconciler', () => {
   });
 
   it('a pass over many nodes lets the event loop serve requests between nodes (it does not run as one task)', async () => {
-    const store = new InMemoryEventStore();
-    const fence = store.grantLeadership('l');
-    const vpc = new FakeVpc();
     let planned = 0;
-    const core = createIpamdCore({
-      store,
-      vpc,
-      clock: new ManualClock(),
-      clusterId: CLUSTER_ID,
-      writer: { replica: 'r', term: 0 },
-      fence: () => fence,
+    const core = await boot(new ManualClock(), {
+      nodes: 30,
       reconciler: {
         onPlan: () => {
           planned++;
@@ -91,10 +88,6 @@ describe('PoolReconciler', () => {
         },
       },
     });
-    cores.push(core);
-    await core.start();
-    await setUpCluster(core, vpc, 30);
-    await core.settle();
     planned = 0;
     let plannedWhenServed: number | undefined;
     const pass = core.reconciler.tick();
