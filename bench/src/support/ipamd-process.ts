@@ -3,6 +3,7 @@
  * from stdout for the URL it listens at; it dies with the bench (SIGKILL on exit).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from './wait.js';
@@ -41,7 +42,14 @@ export const spawnIpamd = async (
     }),
   );
   let url: string | undefined;
+  // BENCH_IPAMD_STDOUT=PREFIX: each replica's stdout (its logs, and what node flags such as
+  // --trace-gc print) is also written to PREFIX.<id>
+  const copy = process.env.BENCH_IPAMD_STDOUT
+    ? createWriteStream(`${process.env.BENCH_IPAMD_STDOUT}.${id}`)
+    : undefined;
+  if (copy) void exited.then(() => copy.end());
   createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+    copy?.write(`${l}\n`);
     try {
       const j = JSON.parse(l) as { url?: unknown; advertised?: unknown };
       if (typeof j.advertised === 'string' && typeof j.url === 'string') url = j.url;
