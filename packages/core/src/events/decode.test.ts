@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isIpamError } from '../errors.js';
 import { eventCatalogue } from './catalogue.js';
-import { decodeEvent, makeDecoder } from './decode.js';
+import { decodeEvent, envelopeSchema, isEnvelope, makeDecoder } from './decode.js';
 
 const envelope = (over: Record<string, unknown> = {}) => ({
   id: 'c1:0',
@@ -78,5 +79,57 @@ describe('decodeEvent', () => {
       expect(spec.v).toBeGreaterThanOrEqual(1);
       expect(['node', 'subnet', 'cluster']).toContain(spec.stream);
     }
+  });
+});
+
+describe('isEnvelope (the hand-written envelope check)', () => {
+  it('property: agrees with envelopeSchema on valid envelopes and on every kind of damage', () => {
+    const str = (n: number) => fc.constantFrom('', 'x'.repeat(n), 'x'.repeat(n + 1), 'ok');
+    const value = fc.oneof(
+      str(100),
+      str(200),
+      str(300),
+      fc.string(),
+      fc.constantFrom(0, 1, -1, 2, 1.5, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, null, true, undefined),
+      fc.integer({ min: -3, max: 5 }),
+      fc.double(),
+      fc.constantFrom(
+        '2026-01-01T00:00:00Z',
+        '2026-01-01T00:00:00.123+08:00',
+        '2026-01-01T00:00:00',
+        '2026-01-01T00:00Z',
+        '2026-02-30T00:00:00Z',
+        '2024-02-29T23:59:59.9Z',
+        '2026-01-01T24:00:00Z',
+        '2026-01-01 00:00:00Z',
+        ' 2026-01-01T00:00:00Z',
+      ),
+      fc.constantFrom({}, [], { replica: 'r', term: 0 }, { replica: '', term: 1 }, { replica: 'r', term: -1 }),
+      fc.constantFrom({ replica: 'r', term: 1, extra: 1 }, { replica: 'r', term: 1.5 }, { replica: 'r' }),
+      fc.constantFrom({ podUid: 'p' }, { podUid: 5 }, { podUid: 'p'.repeat(201) }, { other: 'x' }, { eventId: '' }),
+      fc.constantFrom({ commandId: undefined }, Object.create(null) as object),
+    );
+    const field = fc.constantFrom('id', 'stream', 'seq', 'type', 'v', 'at', 'by', 'cause', 'data', 'revision', 'x');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(field, value), { maxLength: 3 }),
+        fc.array(field, { maxLength: 2 }),
+        (edits, dropped) => {
+          const e: Record<string, unknown> = { ...envelope(), revision: 7 };
+          for (const [k, v] of edits) e[k] = v;
+          for (const k of dropped) delete e[k];
+          expect(isEnvelope(e)).toBe(envelopeSchema.safeParse(e).success);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(isEnvelope(envelope())).toBe(true);
+  });
+
+  it('a refused envelope is still explained by zod, naming the field', () => {
+    expect(() => decodeEvent(envelope({ at: '2026-01-01T00:00:00' }), 'k9')).toThrow(
+      /malformed event envelope at k9: at/,
+    );
+    expect(() => decodeEvent(envelope({ by: { replica: 'r', term: 1, x: 1 } }))).toThrow(/by/);
   });
 });
