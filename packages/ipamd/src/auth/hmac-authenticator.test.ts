@@ -56,6 +56,21 @@ describe('HmacAuthenticator', () => {
     expect(() => new HmacAuthenticator({ clusterSecret: 'short' })).toThrow(RangeError);
   });
 
+  it('keeps verdicts through its MAC cache, also once the cache is full and starts over', async () => {
+    const small = new HmacAuthenticator({ clusterSecret: SECRET, macCacheSize: 2 });
+    const other = new HmacAuthenticator({ clusterSecret: `${SECRET}x`, macCacheSize: 2 });
+    for (let round = 0; round < 3; round++) {
+      for (const n of ['node-a', 'node-b', 'node-c']) {
+        expect(await small.authenticate(bearer(nodeToken(SECRET, n)))).toEqual({ kind: 'node', node: n });
+        // another node's MAC, or a token of another secret, stays refused whatever is cached
+        expect((await small.authenticate(bearer(`${n}:${nodeToken(SECRET, 'node-z').split(':')[1]}`))).kind).toBe(
+          'refused',
+        );
+        expect((await other.authenticate(bearer(nodeToken(SECRET, n)))).kind).toBe('refused');
+      }
+    }
+  });
+
   it('accepts no forged token (property: any token other than the issued one is refused)', async () => {
     const issued = nodeToken(SECRET, 'node-a');
     await fc.assert(
