@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCloudLogger, type VpcSimulator } from '@eni-ipam/cloud';
 import { startTestSimulator, TEST_CREDENTIALS, TEST_REGION, testSeed } from '@eni-ipam/cloud/testing';
-import type { ClusterConfig } from '@eni-ipam/core';
+import { type ClusterConfig, isIpamError } from '@eni-ipam/core';
 import {
   createLogger,
   loadConfig,
@@ -17,6 +17,7 @@ import {
   startReplica,
 } from '@eni-ipam/ipamd';
 import { setUpCluster, testConfig } from '@eni-ipam/ipamd/testing';
+import { HttpIpamdClient } from '@eni-ipam/node-dataplane';
 import { createEtcdClient, LeaderElection } from '@eni-ipam/store';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
 import { type IpamdProcess, spawnIpamd } from './ipamd-process.js';
@@ -74,6 +75,14 @@ export interface IpamdCluster {
 }
 
 export const nodeName = (i: number) => `node-${i}`;
+
+/** An answer of the node agents' client as status and API code (0: no answer at all). */
+const answerOf = (e: unknown): AllocationAnswer => {
+  if (!isIpamError(e)) throw e;
+  const d = e.details as { status?: number; apiCode?: string };
+  const code = d.apiCode ?? (e.code === 'PoolExhausted' ? 'PoolExhausted' : undefined);
+  return { status: d.status ?? 0, ...(code ? { code } : {}), message: e.message };
+};
 
 export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCluster> => {
   const secret = randomBytes(24).toString('hex');
@@ -160,24 +169,31 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       apiUrl = leader.url;
     }
     const s = sim;
-    const auth = (node: string) => ({ authorization: `Bearer ${nodeToken(secret, node)}` });
+    // the load goes out as the node agents send it: their own client (node:http, a keep-alive agent
+    // per node), one per node and replica URL. global fetch cost the load generator's process
+    // 10-100 ms stalls (WHATWG streams per request, then garbage collection), counted as ipamd latency
+    const clients = new Map<string, HttpIpamdClient>();
+    const clientOf = (baseUrl: string, node: string): HttpIpamdClient => {
+      const k = `${baseUrl} ${node}`;
+      let cl = clients.get(k);
+      if (!cl) {
+        // no shorter deadline than the pods of item 5 have (an allocation may wait for a bind)
+        cl = new HttpIpamdClient({ baseUrl, node, token: nodeToken(secret, node), timeoutMs: 120_000 });
+        clients.set(k, cl);
+      }
+      return cl;
+    };
     const allocateVia = async (baseUrl: string, node: string, containerId: string): Promise<AllocationAnswer> => {
-      const res = await fetch(`${baseUrl}/v1/nodes/${node}/allocations`, {
-        method: 'POST',
-        headers: { ...auth(node), 'content-type': 'application/json' },
-        body: JSON.stringify({
+      try {
+        const a = await clientOf(baseUrl, node).allocate({
           pod: { namespace: 'bench', name: containerId, uid: `uid-${containerId}` },
           containerId,
           mode: 'shared',
-        }),
-      });
-      const body = (await res.json().catch(() => ({}))) as { ip?: string; code?: string; message?: string };
-      return {
-        status: res.status,
-        ...(body.code ? { code: body.code } : {}),
-        ...(body.message ? { message: body.message } : {}),
-        ...(body.ip ? { ip: body.ip } : {}),
-      };
+        });
+        return { status: 200, ...(a.ip ? { ip: a.ip } : {}) };
+      } catch (e) {
+        return answerOf(e);
+      }
     };
     const inProcessOnly =
       <T>(f: () => T) =>
@@ -200,12 +216,12 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       allocate: (node, containerId) => allocateVia(apiUrl, node, containerId),
       allocateVia,
       release: async (node, containerId) => {
-        const res = await fetch(`${apiUrl}/v1/nodes/${node}/allocations/${containerId}`, {
-          method: 'DELETE',
-          headers: auth(node),
-        });
-        await res.arrayBuffer();
-        return res.status;
+        try {
+          await clientOf(apiUrl, node).release(containerId);
+          return 204;
+        } catch (e) {
+          return answerOf(e).status;
+        }
       },
       simStats: async () =>
         (await (await fetch(`http://127.0.0.1:${s.port}/_sim/stats`)).json()) as Record<string, Record<string, number>>,
