@@ -1,11 +1,11 @@
 /**
- * A real single-replica ipamd for bench items: Debian etcd (startEtcd), the VPC simulator over
- * HTTP through the real SDK adapter, `startReplica` in process, the cluster configured and
- * `nodes` nodes registered, and the warm pools filled before anything is timed.
+ * A real single-replica ipamd for bench items: Debian etcd (startEtcd), the VPC simulator (a
+ * child process) over HTTP through the real SDK adapter, `startReplica` in process, the cluster
+ * configured and `nodes` nodes registered, and the warm pools filled before anything is timed.
  */
 import { randomBytes } from 'node:crypto';
-import { createCloudLogger, type VpcSimulator } from '@eni-ipam/cloud';
-import { startTestSimulator, TEST_CREDENTIALS, TEST_REGION, testSeed } from '@eni-ipam/cloud/testing';
+import { createCloudLogger } from '@eni-ipam/cloud';
+import { TEST_CREDENTIALS, TEST_REGION, testSeed } from '@eni-ipam/cloud/testing';
 import { type ClusterConfig, isIpamError } from '@eni-ipam/core';
 import {
   createLogger,
@@ -22,6 +22,7 @@ import { createEtcdClient, LeaderElection } from '@eni-ipam/store';
 import { type EtcdCluster, startEtcd } from '@eni-ipam/store/testing';
 import { type IpamdProcess, spawnIpamd } from './ipamd-process.js';
 import { type Observer, processObserver, replicaObserver, waitWarm } from './observer.js';
+import { type SimProcess, spawnSimulator } from './sim-process.js';
 import { waitUntil } from './wait.js';
 
 export interface IpamdClusterOptions {
@@ -52,7 +53,8 @@ export interface AllocationAnswer {
 
 export interface IpamdCluster {
   etcd: EtcdCluster;
-  sim: VpcSimulator;
+  /** The VPC simulator, a child process (`bin/vpc-sim.mjs`). */
+  sim: SimProcess;
   /** The in-process replica (throws when `leaderProcess`: there is none). */
   readonly replica: Replica;
   /** A follower's log-fed projection: the in-process replica, or the follower process. */
@@ -88,14 +90,14 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
   const secret = randomBytes(24).toString('hex');
   const prefix = `/eni-ipam/bench-${randomBytes(4).toString('hex')}`;
   const etcd = await startEtcd();
-  let sim: VpcSimulator | undefined;
+  let sim: SimProcess | undefined;
   let replica: Replica | undefined;
   let leader: IpamdProcess | undefined;
   let follower: Observer | undefined;
   try {
-    sim = await startTestSimulator({
+    sim = await spawnSimulator({
       seed: testSeed({ instances: o.nodes, podCidr: '10.1.0.0/16' }),
-      ...(o.simRateLimits === 'default' ? { rateLimits: undefined } : { rateLimits: false }),
+      rateLimits: o.simRateLimits === 'default' ? 'default' : false,
     });
     const ipamdArgv = [
       ...['--clusterid', 'cls-test', '--region', TEST_REGION, '--listen', '127.0.0.1:0'],
