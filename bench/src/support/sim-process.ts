@@ -4,21 +4,15 @@
  * there it delayed the client's timers and sockets whenever ipamd refilled a pool, which the raw
  * rounds never paid. Dies with the bench (SIGKILL on exit).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Seed } from '@eni-ipam/cloud';
 import { TEST_CREDENTIALS } from '@eni-ipam/cloud/testing';
-import { waitUntil } from './wait.js';
+import { spawnChild } from './child.js';
 
 const BIN = fileURLToPath(new URL('../../../packages/cloud/bin/vpc-sim.mjs', import.meta.url));
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
 
 export interface SimProcess {
   port: number;
@@ -43,39 +37,32 @@ export const spawnSimulator = async (o: SimProcessOptions): Promise<SimProcess> 
     ...['--port', '0', '--attach-ms', task, '--detach-ms', task, '--random-seed', '1'],
     ...(o.rateLimits === false ? ['--no-rate-limit'] : []),
   ];
-  const proc = spawn(process.execPath, [BIN, ...argv], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  live.add(proc);
-  const exited = new Promise<void>((r) =>
-    proc.once('exit', () => {
-      live.delete(proc);
-      r();
-    }),
-  );
-  let dead = false;
-  void exited.then(() => {
-    dead = true;
-  });
   let url: string | undefined;
-  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-    const m = /^vpc-sim listening on (http:\/\/\S+)/.exec(l);
-    if (m) url = (m[1] as string).replace(/\/$/, '');
-  });
-  const u = await waitUntil(
-    async () => {
-      if (dead) throw new Error('vpc-sim exited during start-up');
-      return url;
+  const child = spawnChild(
+    [BIN, ...argv],
+    {},
+    (l) => {
+      const m = /^vpc-sim listening on (http:\/\/\S+)/.exec(l);
+      if (m) url = (m[1] as string).replace(/\/$/, '');
     },
-    { timeoutMs: 60_000, what: 'vpc-sim listening' },
+    'inherit',
   );
+  let u: string;
+  try {
+    u = await child.until(() => url, 'vpc-sim listening', 60_000);
+  } finally {
+    rmSync(seedFile, { force: true }); // read at start-up
+  }
+  let stopped = false;
+  void child.exited.then(() => {
+    stopped = true;
+  });
   return {
     url: u,
     port: Number(new URL(u).port),
     stop: async () => {
-      if (!dead) proc.kill('SIGTERM');
-      await exited;
+      if (!stopped) child.proc.kill('SIGTERM');
+      await child.exited;
     },
   };
 };
