@@ -25,15 +25,14 @@ const values = Array.from({ length: EVENTS }, (_, k) => {
     at: '2026-11-23T01:02:03.456Z',
     by: { replica: 'ipamd-0', term: 12 },
     cause: { commandId: `cmd-${k}`, podUid: pod.uid, containerId: `ctr-${k}` },
-    data: allocated
-      ? {
-          pod,
-          containerId: `ctr-${k}`,
-          ip: `10.0.${k % 200}.${(k % 250) + 2}`,
-          eniId: 'eni-abcdef12',
-          why: 'least-eni',
-        }
-      : { pod, containerId: `ctr-${k}`, ip: `10.0.${k % 200}.${(k % 250) + 2}`, eniId: 'eni-abcdef12', why: 'CNI DEL' },
+    // an IpReleased carries the same fields as the IpAllocated it ends
+    data: {
+      pod,
+      containerId: `ctr-${k}`,
+      ip: `10.0.${k % 200}.${(k % 250) + 2}`,
+      eniId: 'eni-abcdef12',
+      why: allocated ? 'least-eni' : 'CNI DEL',
+    },
   });
 });
 const parsed = values.map((v) => JSON.parse(v) as Record<string, unknown>);

@@ -26,8 +26,9 @@ export const envelopeSchema = z.strictObject({
   revision: z.number().int().min(1).optional(),
 });
 
-const ENVELOPE_KEYS = new Set(['id', 'stream', 'seq', 'type', 'v', 'at', 'by', 'cause', 'data', 'revision']);
-const CAUSE_KEYS = new Set(['commandId', 'podUid', 'containerId', 'cloudRequestId', 'eventId']);
+// the keys come from the schema itself, so a field added there cannot be missed here
+const ENVELOPE_KEYS = new Set(Object.keys(envelopeSchema.shape));
+const CAUSE_KEYS = new Set(Object.keys(envelopeSchema.shape.cause.shape));
 /** The pattern zod's `z.iso.datetime({ offset: true })` uses (from zod, so the two cannot drift). */
 const AT = z.core.regexes.datetime({ offset: true });
 

@@ -40,8 +40,9 @@ const inputSchema = z.object({
   draining: z.boolean().optional(),
 });
 
-const IP_STATUS = new Set(['binding', 'bound', 'unbinding']);
-const ENI_STATE = new Set(['creating', 'detached', 'attaching', 'attached', 'detaching', 'deleting']);
+// the enums come from the schemas, so the two checks cannot drift
+const IP_STATUS = new Set<string>(ipSchema.shape.status.options);
+const ENI_STATE = new Set<string>(eniSchema.shape.state.options);
 const isCount = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
 const isNum = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
 const isName = (x: unknown): boolean => typeof x === 'string' && x.length >= 1;
