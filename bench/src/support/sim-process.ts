@@ -53,15 +53,11 @@ export const spawnSimulator = async (o: SimProcessOptions): Promise<SimProcess> 
   } finally {
     rmSync(seedFile, { force: true }); // read at start-up
   }
-  let stopped = false;
-  void child.exited.then(() => {
-    stopped = true;
-  });
   return {
     url: u,
     port: Number(new URL(u).port),
     stop: async () => {
-      if (!stopped) child.proc.kill('SIGTERM');
+      child.proc.kill('SIGTERM'); // a no-op once it has exited
       await child.exited;
     },
   };
