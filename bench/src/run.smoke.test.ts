@@ -54,6 +54,14 @@ it('npm run bench -- --quick --json --only 1 prints and saves one result with it
   expect(a.ratio).toBeCloseTo(a.figure / a.baseline, 2);
   expect(a.pass).toBe(a.ratio >= 1);
   expect(a.details).toMatchObject({ nodes: 8, concurrency: 16, repeats: 1 });
+  // group commit: at most one transaction per allocation (the raw puts between rounds not counted)
+  expect(a.details.etcdRevisionsPerRound[0]).toBeGreaterThan(0);
+  expect(a.details.etcdRevisionsPerRound[0]).toBeLessThanOrEqual(a.details.allocationsPerRound);
+  // the CPU of every process while the load ran, in ticks of 10 ms: a quick round is too short for
+  // etcd's share to show reliably, the leader's and the load generator's always do
+  for (const role of ['leader', 'loadGenerator', 'total'])
+    expect(a.details.cpuMsPerAllocation[role], role).toBeGreaterThan(0);
+  for (const role of ['loadGenerator', 'total']) expect(a.details.cpuMsPerRawPut[role], role).toBeGreaterThan(0);
   expect(JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8'))).toEqual(out);
 });
 

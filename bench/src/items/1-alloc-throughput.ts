@@ -5,7 +5,8 @@
  * commit packs concurrent allocations of different nodes into one etcd transaction.
  */
 import { judge, median, ratioOf, round } from '../stats.js';
-import { allocationRound, allocTasks } from '../support/alloc-rounds.js';
+import { allocationRound, allocTasks, ROUND_INSTANCE, roundPools, warmUp } from '../support/alloc-rounds.js';
+import { addCpu, perOperation } from '../support/cpu.js';
 import { startIpamdCluster } from '../support/ipamd-cluster.js';
 import { RAW_VALUE_BYTES, rawEtcd } from '../support/raw-etcd.js';
 import type { BenchItem } from '../types.js';
@@ -20,25 +21,29 @@ const item: BenchItem = {
     const repeats = ctx.quick ? 1 : 5;
     const c = await startIpamdCluster({
       nodes,
-      preBind: { min: perNode, max: perNode },
+      preBind: roundPools(perNode),
+      instance: ROUND_INSTANCE,
       leaderProcess: true,
       log: ctx.log,
     });
     const raw = rawEtcd(c.etcd.endpoints);
     try {
       const total = nodes * perNode;
-      // warm-up (JIT, connections), not counted
-      await allocationRound(c, allocTasks('warm', nodes, Math.min(perNode, 4)), { concurrency }, perNode);
+      await warmUp(c, nodes, perNode, concurrency); // not counted
       await raw.closed(200, concurrency);
       const api: number[] = [];
       const base: number[] = [];
       const revisions: number[] = [];
+      const apiCpu: Record<string, number> = {};
+      const rawCpu: Record<string, number> = {};
       for (let r = 0; r < repeats; r++) {
         const a = await allocationRound(c, allocTasks(`r${r}`, nodes, perNode), { concurrency }, perNode);
         const b = await raw.closed(total, concurrency);
         api.push(a.throughput);
         base.push(b.throughput);
         revisions.push(a.etcdRevisions);
+        addCpu(apiCpu, a.cpuMs);
+        addCpu(rawCpu, b.cpuMs);
         ctx.log(`round ${r + 1}/${repeats}: ipamd ${a.throughput.toFixed(0)}/s, raw put ${b.throughput.toFixed(0)}/s`);
       }
       const figure = round(median(api), 1);
@@ -63,6 +68,10 @@ const item: BenchItem = {
             ipamdPerRound: api.map((x) => round(x, 1)),
             rawPerRound: base.map((x) => round(x, 1)),
             etcdRevisionsPerRound: revisions,
+            // both sides saturate the same cores: their throughput ratio is about the inverse ratio
+            // of the CPU all processes spend per operation (leader, follower, etcd, load generator)
+            cpuMsPerAllocation: perOperation(apiCpu, total * repeats),
+            cpuMsPerRawPut: perOperation(rawCpu, total * repeats),
             note: 'appends of one node stream are serial (one per transaction); throughput scales with the nodes active at once',
           },
         },

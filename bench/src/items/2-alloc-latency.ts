@@ -5,7 +5,7 @@
  * start). Target: p99 ratio <= 2.
  */
 import { judge, median, percentile, ratioOf, round } from '../stats.js';
-import { allocationRound, allocTasks } from '../support/alloc-rounds.js';
+import { allocationRound, allocTasks, ROUND_INSTANCE, roundPools, warmUp } from '../support/alloc-rounds.js';
 import { startIpamdCluster } from '../support/ipamd-cluster.js';
 import { rawEtcd } from '../support/raw-etcd.js';
 import type { BenchItem } from '../types.js';
@@ -21,13 +21,14 @@ const item: BenchItem = {
     const repeats = ctx.quick ? 1 : 7;
     const c = await startIpamdCluster({
       nodes,
-      preBind: { min: perNode, max: perNode },
+      preBind: roundPools(perNode),
+      instance: ROUND_INSTANCE,
       leaderProcess: true,
       log: ctx.log,
     });
     const raw = rawEtcd(c.etcd.endpoints);
     try {
-      await allocationRound(c, allocTasks('warm', nodes, Math.min(perNode, 4)), { concurrency }, perNode);
+      await warmUp(c, nodes, perNode, concurrency);
       const peak = await allocationRound(c, allocTasks('peak', nodes, perNode), { concurrency }, perNode);
       const rate = peak.throughput / 2;
       ctx.log(`peak ${peak.throughput.toFixed(0)}/s; measuring at ${rate.toFixed(0)}/s`);

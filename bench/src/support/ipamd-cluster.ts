@@ -33,6 +33,8 @@ export interface IpamdClusterOptions {
   /** Adapter tuning; default: the replica's defaults (the production rate budget). */
   vpc?: ReplicaOptions['vpc'];
   config?: Partial<ClusterConfig>;
+  /** The ENI limits of the nodes' instance type; default the test seed's (4 ENIs of 10 IPs). */
+  instance?: { maxEnis: number; ipsPerEni: number };
   /**
    * Once the pools are warm, the leader moves to a `bin/ipamd.mjs` child process (as deployed:
    * the load generator does not share the replica's core) and the in-process replica is replaced
@@ -69,6 +71,8 @@ export interface IpamdCluster {
   allocateVia(baseUrl: string, node: string, containerId: string): Promise<AllocationAnswer>;
   /** DELETE /v1/nodes/:node/allocations/:containerId; the HTTP status. */
   release(node: string, containerId: string): Promise<number>;
+  /** etcd's current revision (every transaction on the member, the raw baseline's puts too). */
+  etcdRevision(): Promise<number>;
   /** Calls the simulator answered, by action and outcome. */
   simStats(): Promise<Record<string, Record<string, number>>>;
   /** IPs bound to the node's ENIs and not allocated to a pod. */
@@ -96,7 +100,7 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
   let follower: Observer | undefined;
   try {
     sim = await spawnSimulator({
-      seed: testSeed({ instances: o.nodes, podCidr: '10.1.0.0/16' }),
+      seed: testSeed({ instances: o.nodes, podCidr: '10.1.0.0/16', ...o.instance }),
       rateLimits: o.simRateLimits === 'default' ? 'default' : false,
     });
     const ipamdArgv = [
@@ -171,6 +175,7 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
       apiUrl = leader.url;
     }
     const s = sim;
+    const revisionClient = createEtcdClient({ endpoints: etcd.endpoints });
     // the load goes out as the node agents send it: their own client (node:http, a keep-alive agent
     // per node), one per node and replica URL. global fetch cost the load generator's process
     // 10-100 ms stalls (WHATWG streams per request, then garbage collection), counted as ipamd latency
@@ -225,9 +230,11 @@ export const startIpamdCluster = async (o: IpamdClusterOptions): Promise<IpamdCl
           return answerOf(e).status;
         }
       },
+      etcdRevision: async () => Number((await revisionClient.get('/').exec()).header.revision),
       simStats: async () =>
         (await (await fetch(`http://127.0.0.1:${s.port}/_sim/stats`)).json()) as Record<string, Record<string, number>>,
       stop: async () => {
+        revisionClient.close();
         if (!o.leaderProcess) await r.stop().catch(() => undefined);
         await follower?.stop();
         if (leader) {

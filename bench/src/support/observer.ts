@@ -101,11 +101,24 @@ export const processObserver = async (
 };
 
 /** Waits until the observer has caught up: every node of `nodes` with at least `min` free IPs. */
-export const waitWarm = (o: Observer, nodes: readonly string[], min: number, what: string, timeoutMs = 120_000) =>
-  waitUntil(
-    async () => {
-      const { free } = await o.observe([]);
-      return nodes.every((n) => (free.get(n) ?? 0) >= min);
-    },
-    { timeoutMs, what },
-  );
+export const waitWarm = async (
+  o: Observer,
+  nodes: readonly string[],
+  min: number,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<void> => {
+  let short: string[] = [];
+  try {
+    await waitUntil(
+      async () => {
+        const { free } = await o.observe([]);
+        short = nodes.filter((n) => (free.get(n) ?? 0) < min).map((n) => `${n}: ${free.get(n) ?? 0}`);
+        return short.length === 0;
+      },
+      { timeoutMs, what },
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (free IPs below ${min}: ${short.slice(0, 5).join(', ')})`);
+  }
+};

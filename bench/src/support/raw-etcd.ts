@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createEtcdClient } from '@eni-ipam/store';
+import { cpuSample, cpuSpent } from './cpu.js';
 import { closedLoop, type LoadOutcome, openLoop } from './load.js';
 
 /** About the size of an IpAllocated event in its envelope as the store writes it. */
@@ -11,11 +12,20 @@ export const RAW_VALUE_BYTES = 600;
 
 export interface RawEtcd {
   /** `count` puts with `concurrency` workers. */
-  closed(count: number, concurrency: number): Promise<LoadOutcome>;
+  closed(count: number, concurrency: number): Promise<RawOutcome>;
   /** `count` puts started at `ratePerSecond`. */
-  open(count: number, ratePerSecond: number): Promise<LoadOutcome>;
+  open(count: number, ratePerSecond: number): Promise<RawOutcome>;
   close(): void;
 }
+
+/** The outcome, with the CPU milliseconds every process of the bench spent meanwhile, by role. */
+export type RawOutcome = LoadOutcome & { cpuMs: Record<string, number> };
+
+const measured = async (run: () => Promise<LoadOutcome>): Promise<RawOutcome> => {
+  const before = cpuSample();
+  const out = await run();
+  return { ...out, cpuMs: cpuSpent(before, cpuSample()) };
+};
 
 export const rawEtcd = (endpoints: readonly string[]): RawEtcd => {
   const client = createEtcdClient({ endpoints });
@@ -27,8 +37,8 @@ export const rawEtcd = (endpoints: readonly string[]): RawEtcd => {
   };
   const keys = (n: number) => Array.from({ length: n }, (_, i) => i);
   return {
-    closed: (count, concurrency) => closedLoop(keys(count), concurrency, put),
-    open: (count, rate) => openLoop(keys(count), rate, put),
+    closed: (count, concurrency) => measured(() => closedLoop(keys(count), concurrency, put)),
+    open: (count, rate) => measured(() => openLoop(keys(count), rate, put)),
     close: () => client.close(),
   };
 };
