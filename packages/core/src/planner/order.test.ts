@@ -21,6 +21,8 @@ describe('compareIpv4', () => {
     expect(['10.0.0.10', '10.0.0.9', '9.1.1.1'].sort(compareIpv4)).toEqual(['9.1.1.1', '10.0.0.9', '10.0.0.10']);
     expect(compareIpv4('10.0.0.1', '10.0.0.1')).toBe(0);
     expect(['b', 'a', 'a'].sort(compareIpv4)).toEqual(['a', 'a', 'b']);
+    // parts above 255 compare part by part, not as one number (found by the property test)
+    expect(compareIpv4('0.254.510.512', '1.0.0.0')).toBeLessThan(0);
   });
 });
 

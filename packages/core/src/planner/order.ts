@@ -7,7 +7,7 @@ import type { Ipv4 } from '../ports/vpc-api.js';
 import type { PickedIp, PlannerEni, PlannerSubnet, SubnetPick } from './types.js';
 
 /**
- * The value of a strict dotted quad (four runs of 1-3 decimal digits), else -1. A character loop:
+ * The value of a strict dotted quad (four runs of 1-3 decimal digits, each at most 255), else -1. A character loop:
  * the pickers compare a node's addresses on every allocation, and split/map allocated 3 arrays per
  * comparison.
  */
@@ -19,7 +19,7 @@ const quadValue = (s: string): number => {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
+      if (digits === 0 || octet > 255 || ++dots > 3) return -1;
       acc = acc * 256 + octet;
       octet = 0;
       digits = 0;
@@ -28,7 +28,7 @@ const quadValue = (s: string): number => {
       digits++;
     } else return -1;
   }
-  return dots === 3 && digits > 0 ? acc * 256 + octet : -1;
+  return dots === 3 && digits > 0 && octet <= 255 ? acc * 256 + octet : -1;
 };
 
 /**
