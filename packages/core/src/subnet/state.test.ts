@@ -32,6 +32,21 @@ describe('pickPrimaryAddress', () => {
     expect(pickPrimaryAddress(s)).toBe('10.0.1.3');
   });
 
+  it('given addresses excluded (primaries of creates in flight), then the next free one below them', () => {
+    expect(pickPrimaryAddress(subnet(), new Set(['10.0.1.6', '10.0.1.5']))).toBe('10.0.1.4');
+    expect(pickPrimaryAddress(subnet(), new Set(['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5', '10.0.1.6']))).toBe(
+      undefined,
+    );
+  });
+
+  it('given a /16, then the address before its broadcast (walked down to, not listed)', () => {
+    const s = subnet({
+      cidr: '10.1.0.0/16',
+      addresses: { '10.1.255.254': { status: 'primary', node: 'n', eniId: 'e' } },
+    });
+    expect(pickPrimaryAddress(s)).toBe('10.1.255.253');
+  });
+
   it('given no free address or an unregistered subnet, then none', () => {
     const all = Object.fromEntries(
       ['10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5', '10.0.1.6'].map((ip) => [ip, claim(ip)]),

@@ -76,5 +76,10 @@ export function* usableAddresses(c: Cidr): Generator<Ipv4> {
   for (let n = c.network + 2; n <= last; n++) yield intToIp(n);
 }
 
+/** The usable addresses in descending order, lazily: from the one before broadcast down to network + 2. */
+export function* usableAddressesDescending(c: Cidr): Generator<Ipv4> {
+  for (let n = c.network + cidrSize(c) - 2; n >= c.network + 2; n--) yield intToIp(n);
+}
+
 /** True if `ip` is inside the block and not reserved. */
 export const isUsable = (c: Cidr, ip: Ipv4): boolean => cidrContains(c, ip) && !isReserved(c, ip);

@@ -211,6 +211,35 @@ describe('CloudExecutor', () => {
     expect([...vpc.enis.values()].map((e) => e.primaryIp).sort()).toEqual(['10.1.0.252', '10.1.0.254']);
   });
 
+  it('given creates of several nodes in flight at once, each asks for its own primary: no ResourceInUse, one call each', async () => {
+    const store = new InMemoryEventStore();
+    const vpc = new FakeVpc();
+    const core = make(store, vpc, 4);
+    await core.start();
+    let release!: () => void;
+    vpc.gate = new Promise<void>((r) => {
+      release = r;
+    });
+    await setUpCluster(core, vpc, 4);
+    // the four creates are all in flight before any is recorded
+    for (let i = 0; i < 500 && vpc.calls.filter((c) => c === 'createEni').length < 4; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(vpc.calls.filter((c) => c === 'createEni')).toHaveLength(4);
+    release();
+    vpc.gate = undefined;
+    for (let n = 0; n < 4; n++) await core.host.waitUntil(() => boundIps(core, `node-${n}`) === 2, 5_000);
+    await core.settle();
+    const failed: string[] = [];
+    for (let n = 0; n < 4; n++) {
+      const events = await store.readStream(`node/node-${n}`);
+      failed.push(...events.filter((e) => e.type === 'EniOperationFailed').map((e) => JSON.stringify(e.data)));
+    }
+    expect(failed).toEqual([]);
+    expect(vpc.calls.filter((c) => c === 'createEni')).toHaveLength(4);
+    const primaries = [...vpc.enis.values()].map((e) => e.primaryIp).sort();
+    expect(primaries).toEqual(['10.1.0.251', '10.1.0.252', '10.1.0.253', '10.1.0.254']);
+  });
+
   it('given an intent parked after a retryable failure, leadership lost and regained: it is tried again at once', async () => {
     const store = new InMemoryEventStore();
     const vpc = new FakeVpc();

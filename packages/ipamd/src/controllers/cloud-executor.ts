@@ -1,6 +1,7 @@
 import { defaultTagKeys, type EniTagKeys } from '@eni-ipam/cloud';
 import {
   type Eni,
+  type Ipv4,
   isIpamError,
   type NodeState,
   type PendingIntent,
@@ -58,6 +59,8 @@ export class CloudExecutor {
   private readonly tagKeys: EniTagKeys;
   private unlisten: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The primary address each create in flight asked for, by intent id. */
+  private readonly primaries = new Map<string, Ipv4>();
 
   constructor(private readonly o: CloudExecutorOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency ?? 4 });
@@ -135,6 +138,9 @@ export class CloudExecutor {
       this.lookFirst.add(intentId);
       this.park(intentId);
       this.o.onError?.(intentId, e);
+    } finally {
+      // recorded (the subnet now shows the address), failed, or parked (a retry picks again)
+      this.primaries.delete(intentId);
     }
   }
 
@@ -183,8 +189,11 @@ export class CloudExecutor {
         case 'create': {
           const config = this.o.host.projection.cluster.config;
           const subnetId = i.subnetId ?? '';
-          // we choose the primary: left to the cloud, it may be an address the log holds
-          const primaryIp = pickPrimaryAddress(this.o.host.subnet(subnetId));
+          // we choose the primary: left to the cloud, it may be an address the log holds. Not one
+          // another create in flight asked for: the log shows it only once that create is recorded,
+          // and two nodes creating at once would both ask for the same address (one ResourceInUse)
+          const primaryIp = pickPrimaryAddress(this.o.host.subnet(subnetId), new Set(this.primaries.values()));
+          if (primaryIp) this.primaries.set(i.intentId, primaryIp);
           const eni = await vpc.createEni({
             clientToken,
             vpcId: config?.vpcId ?? '',

@@ -70,6 +70,13 @@ export class FakeVpc implements VpcApi {
     const f = await this.enter('createEni');
     const same = [...this.enis.values()].find((e) => e.tags.some((t) => t.value === req.clientToken));
     if (same) return this.finish(f, same); // the same client token: the first call's result
+    const wanted = req.primaryIp && !this.ignorePrimaryIp ? req.primaryIp : undefined;
+    const holder = [...this.enis.values()].find(
+      (e) => wanted && (e.primaryIp === wanted || e.secondaryIps.includes(wanted)),
+    );
+    // as the cloud (and the simulator) answer an address that is taken
+    if (holder)
+      throw new IpamError('CloudInvalidState', `ResourceInUse: The private IP \`${wanted}\` is already in use.`);
     this.seq += 1;
     const eni: Eni = {
       eniId: `eni-fake${String(this.seq).padStart(4, '0')}`,
