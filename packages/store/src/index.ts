@@ -32,3 +32,4 @@ export {
   leadershipTransition,
 } from './leader-election.js';
 export { DEFAULT_LIMITS, type EtcdLimits } from './limits.js';
+export { timeSlicer } from './time-slice.js';

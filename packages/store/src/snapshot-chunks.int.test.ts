@@ -66,6 +66,43 @@ describe('chunked snapshots on a real etcd', () => {
     await expect(loadSnapshotChunked(store.client, keys, name)).rejects.toMatchObject({ code: 'CorruptLog' });
   });
 
+  it('given a big snapshot, when saved, then the event loop keeps running: no stall near one JSON.stringify of it', async () => {
+    const name = fresh();
+    // about 25 MB of JSON shaped like a projection: many small keyed records
+    const nodes: Record<string, unknown> = {};
+    for (let n = 0; n < 5_000; n++) {
+      const allocations: Record<string, unknown> = {};
+      for (let k = 0; k < 60; k++)
+        allocations[`c-${n}-${k}`] = {
+          ip: `10.${n % 256}.${k}.${n % 200}`,
+          eniId: `eni-${n}`,
+          pod: { ns: 'd', name: `p${k}` },
+        };
+      nodes[`node-${n}`] = { version: n, allocations };
+    }
+    const snap: Snapshot = { name, seq: 1, revision: 9, state: { nodes } };
+    const t0 = performance.now();
+    const text = JSON.stringify(snap);
+    const whole = performance.now() - t0;
+    // the longest gap between two turns of the loop while the save runs
+    let maxGap = 0;
+    let last = performance.now();
+    let running = true;
+    const tick = () => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await saveSnapshotChunked(store.client, keys, snap);
+    running = false;
+    if (process.env.DEBUG_SNAPSHOT) console.log({ bytes: text.length, stringifyMs: whole, maxGapMs: maxGap });
+    expect(text.length).toBeGreaterThan(20_000_000);
+    expect(maxGap, `one JSON.stringify took ${whole.toFixed(0)} ms`).toBeLessThan(Math.max(whole / 3, 20));
+    expect(await loadSnapshotChunked(store.client, keys, name)).toEqual(JSON.parse(text));
+  }, 120_000);
+
   it('property: any state round-trips through any chunk size', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue(), fc.integer({ min: 1, max: 400 }), async (state, chunkBytes) => {
@@ -73,8 +110,12 @@ describe('chunked snapshots on a real etcd', () => {
         const snap: Snapshot = { name, seq: 5, revision: 6, state };
         await saveSnapshotChunked(store.client, keys, snap, chunkBytes);
         expect(await loadSnapshotChunked(store.client, keys, name)).toEqual(JSON.parse(JSON.stringify(snap)));
+        // byte for byte what JSON.stringify writes (the pointer counts the bytes of the chunks)
+        const stored = JSON.parse((await store.client.get(keys.snap(name)).buffer())?.toString() ?? 'null');
+        const size = stored?.chunked ? stored.chunked.bytes : Buffer.byteLength(JSON.stringify(stored));
+        expect(size).toBe(Buffer.byteLength(JSON.stringify(snap)));
       }),
-      { numRuns: 25 },
+      { numRuns: 60 },
     );
   }, 60_000);
 });

@@ -16,7 +16,9 @@ const part = fc.oneof(
 const addressLike = fc.oneof(
   fc.ipV4(),
   // four parts of up to 3 digits, some above 255 (not one number: compared part by part)
-  fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 4, maxLength: 4 }).map((p) => p.join('.')),
+  fc
+    .array(fc.integer({ min: 0, max: 999 }), { minLength: 4, maxLength: 4 })
+    .map((p) => p.join('.')),
   fc.array(part, { minLength: 1, maxLength: 6 }).map((p) => p.join('.')),
   fc.string({ maxLength: 16 }),
 );

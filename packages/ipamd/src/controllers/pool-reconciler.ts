@@ -1,7 +1,7 @@
 import { type Clock, type PlanAction, type PoolMode, type PoolPlan, planPool, toPlannerInput } from '@eni-ipam/core';
+import { timeSlicer } from '@eni-ipam/store';
 import type { CommandService, NodeOrCrossInput } from '../service/command-service.js';
 import type { ProjectionHost } from '../service/projection-host.js';
-import { timeSlicer } from '../service/time-slice.js';
 
 export interface PoolReconcilerOptions {
   host: ProjectionHost;

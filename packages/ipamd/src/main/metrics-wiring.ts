@@ -1,7 +1,7 @@
 import { DIRECT_ENI_RESOURCE, ENI_IP_RESOURCE, type EventStore, isIpamError, type VpcApi } from '@eni-ipam/core';
+import { timeSlicer } from '@eni-ipam/store';
 import type { IpamdMetrics } from '../observability/metrics.js';
 import type { ProjectionHost } from '../service/projection-host.js';
-import { timeSlicer } from '../service/time-slice.js';
 
 const VPC_METHODS = new Set<string>([
   'createEni',
