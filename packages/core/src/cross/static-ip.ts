@@ -3,10 +3,9 @@ import { IpamError } from '../errors.js';
 import type { NodeEvent } from '../events/node-events.js';
 import { decideNode } from '../node/decide.js';
 import { evolveNode } from '../node/evolve.js';
-import { toPlannerEnis } from '../node/planner-view.js';
+import { pickIpInState } from '../node/pick.js';
 import { type NodeEni, type NodeState, usedSlots } from '../node/state.js';
 import { secondaryIpsPerEni } from '../planner/limits.js';
-import { pickIpForPod } from '../planner/order.js';
 import { decideSubnet } from '../subnet/decide.js';
 import { availableFor, type Claim, pickFreeAddresses, type SubnetState } from '../subnet/state.js';
 import { podKey } from '../values/pod.js';
@@ -153,7 +152,7 @@ export const allocateStaticIp = (
       subnetOf(subnets, subnetId),
     );
   if (cmd.poolPolicy === 'warm') {
-    const pick = pickIpForPod(toPlannerEnis(node));
+    const pick = pickIpInState(node);
     if (!pick) return refuse('PoolExhausted', 'pool empty and refilling');
     const subnetId = node.enis[pick.eniId]?.subnetId ?? '';
     return {

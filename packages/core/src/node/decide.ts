@@ -2,10 +2,11 @@ import { type Decider, eventId } from '../decider/decider.js';
 import { IpamError } from '../errors.js';
 import type { NodeEvent } from '../events/node-events.js';
 import { secondaryIpsPerEni } from '../planner/limits.js';
-import { pickEniForExclusivePod, pickIpForPod } from '../planner/order.js';
+import { pickEniForExclusivePod } from '../planner/order.js';
 import { podKey } from '../values/pod.js';
 import { type NodeCommand, type NodeCommandOf, parseNodeCommand } from './commands.js';
 import { evolveNode, type Timed } from './evolve.js';
+import { pickIpInState } from './pick.js';
 import { toPlannerEnis } from './planner-view.js';
 import { creatingIntents, initialNodeState, type NodeEni, type NodeState, usedSlots } from './state.js';
 
@@ -51,9 +52,8 @@ const sameContainerOtherPod = (s: NodeState, containerId: string, pod: { namespa
 const allocateIp = (s: NodeState, cmd: NodeCommandOf<'AllocateIp'>): NodeEvent[] => {
   if (sameContainerOtherPod(s, cmd.containerId, cmd.pod)) return [];
   if (s.status === 'draining') return refuse(s, cmd, 'shared', 'NodeDraining', 'node is draining');
-  const pick = pickIpForPod(toPlannerEnis(s));
+  const pick = pickIpInState(s);
   if (!pick) return refuse(s, cmd, 'shared', 'PoolExhausted', 'pool empty and refilling');
-  const held = Object.values(s.allocations).filter((a) => a.eniId === pick.eniId).length;
   return [
     {
       type: 'IpAllocated',
@@ -62,7 +62,7 @@ const allocateIp = (s: NodeState, cmd: NodeCommandOf<'AllocateIp'>): NodeEvent[]
         containerId: cmd.containerId,
         ip: pick.ip,
         eniId: pick.eniId,
-        why: `least ENI: ${pick.eniId} holds the most pods (${held}) among ENIs with a free bound IP`,
+        why: `least ENI: ${pick.eniId} holds the most pods (${pick.podsOnEni}) among ENIs with a free bound IP`,
       },
     },
   ];
