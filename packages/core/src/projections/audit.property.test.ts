@@ -1,11 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DecodedEvent } from '../events/decode.js';
+import { freeUnclaimed, heldBy } from '../subnet/state.js';
 import { Sim } from '../testing/sim.js';
 import { podKey } from '../values/pod.js';
 import { AUDIT_EVENT_TYPES, type AuditIndex, applyAudit, auditIndex, emptyAuditIndex, type HoldSpan } from './audit.js';
 import { compactProjection } from './compact.js';
-import { applyEvent, applyEvents, emptyProjection, type Projection, project } from './projection.js';
+import {
+  applyEvent,
+  applyEvents,
+  applyEventsOwned,
+  emptyProjection,
+  notOwned,
+  type Projection,
+  project,
+} from './projection.js';
 
 /**
  * The reference: the audit index as its doc defines it, folded the plain way (scan for the last
@@ -364,6 +373,73 @@ describe('projection batch fold (fast-check, on the same random logs)', () => {
           expect(project(log)).toEqual(oneByOne);
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+/** The subnets' counts (cached per address map) equal those of a fresh copy of each map. */
+const countsAgree = (p: Projection): void => {
+  for (const s of Object.values(p.subnets)) {
+    const fresh = { ...s, addresses: { ...s.addresses } };
+    expect(freeUnclaimed(s)).toBe(freeUnclaimed(fresh));
+    for (const n of Object.keys(p.nodes)) expect(heldBy(s, n)).toBe(heldBy(fresh, n));
+  }
+};
+
+describe('projection batch fold that owns its maps (fast-check, on the same random logs)', () => {
+  it('keeping `owned` from batch to batch gives the same projection; one handed out after forgetting it never changes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 5, maxLength: 120 }),
+        fc.array(fc.tuple(fc.nat(), fc.boolean()), { maxLength: 8 }),
+        (steps, cuts) => {
+          const log = run(steps);
+          const oneByOne = log.reduce(applyEvent, emptyProjection());
+          // cut into batches; after some of them the projection is handed out (what the host's
+          // stableProjection does: forget what it owns), and each one handed out must stay as it was
+          const at = new Map(cuts.map(([c, share]) => [c % (log.length + 1), share]));
+          const ends = [...at.keys()].sort((a, b) => a - b);
+          let owned = notOwned();
+          let p = emptyProjection();
+          let from = 0;
+          const handedOut: { p: Projection; json: string }[] = [];
+          let copies = 0;
+          for (const to of [...ends, log.length]) {
+            const before = { nodes: p.nodes, subnets: p.subnets };
+            countsAgree(p); // reads (and caches) the counts of the maps the next batch changes in place
+            p = applyEventsOwned(p, log.slice(from, to), owned);
+            if (p.nodes !== before.nodes) copies++;
+            from = to;
+            if (at.get(to)) {
+              owned = notOwned();
+              handedOut.push({ p, json: JSON.stringify(p) });
+            }
+          }
+          expect(p).toEqual(oneByOne);
+          countsAgree(p);
+          for (const h of handedOut) expect(JSON.stringify(h.p)).toBe(h.json);
+          // the node map is copied at most once per hand-out, plus the first time
+          expect(copies).toBeLessThanOrEqual(handedOut.length + 1);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a projection it did not make (a snapshot) is copied before it changes, never changed in place', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 5, maxLength: 120 }), fc.nat(), (steps, cut) => {
+        const log = run(steps);
+        const at = cut % (log.length + 1);
+        const loaded = JSON.parse(JSON.stringify(applyEvents(emptyProjection(), log.slice(0, at)))) as Projection;
+        const json = JSON.stringify(loaded);
+        const owned = notOwned();
+        let p = applyEventsOwned(loaded, log.slice(at, at + 3), owned);
+        p = applyEventsOwned(p, log.slice(at + 3), owned);
+        expect(JSON.stringify(loaded)).toBe(json);
+        expect(p).toEqual(log.reduce(applyEvent, emptyProjection()));
+      }),
       { numRuns: 200 },
     );
   });

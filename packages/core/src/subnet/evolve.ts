@@ -1,11 +1,11 @@
 import type { SubnetEvent } from '../events/subnet-events.js';
 import { copyKeyed, withKey, withoutKey } from '../values/keyed.js';
 import { podKey } from '../values/pod.js';
-import type { Claim, SubnetState, TakenAddress } from './state.js';
+import { type Claim, noteAddressChange, type SubnetState, type TakenAddress } from './state.js';
 
 /**
  * `owned`: the caller owns `s.addresses` (a private copy made for a batch fold, see
- * `applyEvents`), so it is changed in place instead of copied: copying a subnet's whole address
+ * `applyEventsOwned`), so it is changed in place instead of copied: copying a subnet's whole address
  * map for each event makes a replay quadratic in the subnet's size.
  */
 const setAddresses = (
@@ -16,9 +16,12 @@ const setAddresses = (
 ): SubnetState => {
   const next = owned ? (s.addresses as Record<string, TakenAddress>) : copyKeyed(s.addresses);
   for (const ip of ips) {
-    const v = f(next[ip]);
+    const was = next[ip];
+    const v = f(was);
     if (v) next[ip] = v;
     else delete next[ip];
+    // a map changed in place may have counts cached already (the planner read it between batches)
+    if (owned && v !== was) noteAddressChange(next, was, v);
   }
   return { ...s, addresses: next };
 };

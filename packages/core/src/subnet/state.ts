@@ -67,8 +67,9 @@ interface AddressCounts {
 }
 
 /**
- * Counts of a subnet's taken addresses, once per address map. Address maps are values (a new
- * map for each change), so the counts of one stay true. Counting on every call made the planner
+ * Counts of a subnet's taken addresses, once per address map. A map changed in place (only by
+ * the fold that owns it) updates its counts through `noteAddressChange`; any other change makes a
+ * new map, so the counts of one stay true. Counting on every call made the planner
  * view of a node cost (nodes with quotas) x (taken addresses) and the decisions of a large subnet
  * scan it several times each.
  */
@@ -84,6 +85,27 @@ const addressCounts = (s: SubnetState): AddressCounts => {
   }
   countsCache.set(s.addresses, c);
   return c;
+};
+
+/**
+ * Keeps the counts of an address map true when a fold changes the map in place (an owned map, see
+ * `evolveSubnetOwned`): `before` and `after` are the entry of one address before and after.
+ */
+export const noteAddressChange = (
+  addresses: object,
+  before: TakenAddress | undefined,
+  after: TakenAddress | undefined,
+): void => {
+  const c = countsCache.get(addresses);
+  if (!c) return;
+  if (before) {
+    c.taken--;
+    if (before.status !== 'primary') c.held.set(before.node, (c.held.get(before.node) ?? 0) - 1);
+  }
+  if (after) {
+    c.taken++;
+    if (after.status !== 'primary') c.held.set(after.node, (c.held.get(after.node) ?? 0) + 1);
+  }
 };
 
 /** Secondary addresses a node holds here (reserved or bound). */
