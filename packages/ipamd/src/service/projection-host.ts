@@ -2,7 +2,7 @@ import {
   AUDIT_EVENT_TYPES,
   type AuditIndex,
   applyAudit,
-  applyEvents,
+  applyEventsOwned,
   type ClaimEntry,
   claimsIndex,
   compactor,
@@ -19,6 +19,8 @@ import {
   type NodePoolView,
   type NodeState,
   nodePoolView,
+  notOwned,
+  type Owned,
   type Projection,
   type RecordedEvent,
   type SubnetPoolView,
@@ -80,6 +82,8 @@ const COMPACT_SLICE = 200;
  */
 export class ProjectionHost {
   private p: Projection = emptyProjection();
+  /** The maps of `p` this host copied itself and handed to nobody: changed in place by the next batch. */
+  private owned: Owned = notOwned();
   private auditIdx: AuditIndex = emptyAuditIndex();
   /** Every ENI ever created (kept after deletion, for history): the host's own map, changed in place. */
   private eniFacts = new Map<string, EniFacts>();
@@ -175,8 +179,22 @@ export class ProjectionHost {
     return this.p.revision;
   }
 
-  /** The whole projection (immutable values; replaced on every event). */
+  /**
+   * The whole projection, live: its node and subnet maps change as events are applied (the states
+   * in them are values, replaced on every event). Read it synchronously; across awaits, use
+   * `stableProjection`.
+   */
   get projection(): Projection {
+    return this.p;
+  }
+
+  /**
+   * The projection as it is now, never changed afterwards: the host forgets that it owns the
+   * maps, so the next event copies each map before it changes it (once; later events change the
+   * copy in place). For a reader that holds it across awaits, such as the snapshot save.
+   */
+  stableProjection(): Projection {
+    this.owned = notOwned();
     return this.p;
   }
 
@@ -347,7 +365,8 @@ export class ProjectionHost {
 
   /** Saves the projection as a snapshot now. */
   async saveSnapshot(): Promise<void> {
-    const state: SnapshotState = { projection: this.p, enis: Object.fromEntries(this.eniFacts) };
+    // serialized in slices while events are applied: a projection that does not change meanwhile
+    const state: SnapshotState = { projection: this.stableProjection(), enis: Object.fromEntries(this.eniFacts) };
     this.sinceSnapshot = 0;
     await this.o.store.saveSnapshot({ name: this.o.snapshotName, seq: 0, revision: this.p.revision, state });
   }
@@ -404,8 +423,8 @@ export class ProjectionHost {
       decoded.push(e);
     }
     if (decoded.length === 0) return;
-    // one fold per batch: copying the node and subnet maps per event is quadratic at scale
-    this.p = applyEvents(this.p, decoded);
+    // the maps this host copied and handed to nobody are changed in place (applyEventsOwned)
+    this.p = applyEventsOwned(this.p, decoded, this.owned);
     this.sinceSnapshot += decoded.length;
     this.settle();
     for (const l of this.listeners) {
