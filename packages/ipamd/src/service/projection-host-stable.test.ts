@@ -35,22 +35,30 @@ class SlowSnapshots extends InMemoryEventStore {
   }
 }
 
+/**
+ * The first half of the churn log in `store`, a host caught up on it, then a few batches more (so
+ * the host owns its maps and changes them in place). Returns the host and the appends left.
+ */
+const hostMidLog = async (store: InMemoryEventStore) => {
+  const appends = churnLog();
+  const half = Math.floor(appends.length / 2);
+  for (const a of appends.slice(0, half)) await store.append(a);
+  const host = new ProjectionHost({ store, snapshotEvery: 0 });
+  await host.start();
+  for (const a of appends.slice(half, half + 3)) await store.append(a);
+  await host.waitFor(await store.headRevision());
+  return { host, rest: appends.slice(half + 3) };
+};
+
 describe('projection host: maps changed in place, projections handed out stay still', () => {
   it('given a stable projection taken mid-log, when the log goes on, then it is unchanged and the live one equals the replay', async () => {
-    const appends = churnLog();
     const store = new InMemoryEventStore();
-    const half = Math.floor(appends.length / 2);
-    for (const a of appends.slice(0, half)) await store.append(a);
-    const host = new ProjectionHost({ store, snapshotEvery: 0 });
-    await host.start();
-    // a few batches first, so the host owns its maps and changes them in place
-    for (const a of appends.slice(half, half + 3)) await store.append(a);
-    await host.waitFor(await store.headRevision());
+    const { host, rest } = await hostMidLog(store);
 
     const stable = host.stableProjection();
     const json = JSON.stringify(stable);
     expect(stable).toEqual(await replayOf(store));
-    for (const a of appends.slice(half + 3)) await store.append(a);
+    for (const a of rest) await store.append(a);
     await host.waitFor(await store.headRevision());
 
     expect(JSON.stringify(stable)).toBe(json);
@@ -60,18 +68,12 @@ describe('projection host: maps changed in place, projections handed out stay st
   });
 
   it('given a snapshot save still under way, when events are applied meanwhile, then the saved snapshot is the projection at its revision', async () => {
-    const appends = churnLog();
     const store = new SlowSnapshots();
-    const half = Math.floor(appends.length / 2);
-    for (const a of appends.slice(0, half)) await store.append(a);
-    const host = new ProjectionHost({ store, snapshotEvery: 0 });
-    await host.start();
-    for (const a of appends.slice(half, half + 3)) await store.append(a);
-    await host.waitFor(await store.headRevision());
+    const { host, rest } = await hostMidLog(store);
 
     store.hold();
     const saving = host.saveSnapshot();
-    for (const a of appends.slice(half + 3)) await store.append(a);
+    for (const a of rest) await store.append(a);
     await host.waitFor(await store.headRevision());
     store.release();
     await saving;
