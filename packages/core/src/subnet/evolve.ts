@@ -21,7 +21,7 @@ const setAddresses = (
     if (v) next[ip] = v;
     else delete next[ip];
     // a map changed in place may have counts cached already (the planner read it between batches)
-    if (owned && v !== was) noteAddressChange(next, was, v);
+    if (owned && v !== was) noteAddressChange(next, ip, was, v);
   }
   return { ...s, addresses: next };
 };

@@ -1,6 +1,6 @@
 import type { ClaimPolicy } from '../values/annotations.js';
 import { parseCidr, usableAddresses, usableAddressesDescending, usableCount } from '../values/cidr.js';
-import type { Ipv4 } from '../values/ipv4.js';
+import { type Ipv4, ipToInt } from '../values/ipv4.js';
 import type { PodRef } from '../values/pod.js';
 
 /** A taken address (free addresses are not stored). */
@@ -64,6 +64,12 @@ interface AddressCounts {
   taken: number;
   /** Secondary addresses (reserved or bound) per node. */
   held: Map<string, number>;
+  /**
+   * Where the search for free addresses starts (as a number): every usable address below it is in
+   * the map. Binds take the lowest free addresses, so the taken ones pack the bottom of the block
+   * and a search from its start walked past all of them for every bind (see `pickFreeAddresses`).
+   */
+  firstFree?: number;
 }
 
 /**
@@ -93,11 +99,14 @@ const addressCounts = (s: SubnetState): AddressCounts => {
  */
 export const noteAddressChange = (
   addresses: object,
+  ip: Ipv4,
   before: TakenAddress | undefined,
   after: TakenAddress | undefined,
 ): void => {
   const c = countsCache.get(addresses);
   if (!c) return;
+  // a freed address below the search start moves the start down to it
+  if (before && !after && c.firstFree !== undefined) c.firstFree = Math.min(c.firstFree, ipToInt(ip));
   if (before) {
     c.taken--;
     if (before.status !== 'primary') c.held.set(before.node, (c.held.get(before.node) ?? 0) - 1);
@@ -142,14 +151,27 @@ export const pickPrimaryAddress = (s: SubnetState, exclude: ReadonlySet<Ipv4> = 
   return undefined;
 };
 
-/** The lowest `n` free unclaimed addresses (deterministic), fewer if the subnet has fewer. */
+/**
+ * The lowest `n` free unclaimed addresses (deterministic), fewer if the subnet has fewer. The walk
+ * starts above the run of taken addresses at the bottom of the block (remembered per address map,
+ * see `AddressCounts.firstFree`): from the bottom, a bind in a subnet of 600,000 taken addresses
+ * walked past all of them.
+ */
 export const pickFreeAddresses = (s: SubnetState, n: number): Ipv4[] => {
   const out: Ipv4[] = [];
   if (!s.registered || n <= 0) return out;
   const claimed = new Set(Object.values(s.claims).map((c) => c.ip));
-  for (const ip of usableAddresses(parseCidr(s.cidr))) {
+  const cidr = parseCidr(s.cidr);
+  const counts = addressCounts(s);
+  let first = true;
+  for (const ip of usableAddresses(cidr, counts.firstFree)) {
     if (out.length >= n) break;
-    if (!s.addresses[ip] && !claimed.has(ip)) out.push(ip);
+    if (s.addresses[ip]) continue;
+    if (first) {
+      counts.firstFree = ipToInt(ip); // everything below is taken
+      first = false;
+    }
+    if (!claimed.has(ip)) out.push(ip);
   }
   return out;
 };

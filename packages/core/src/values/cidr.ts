@@ -71,9 +71,9 @@ export const usableCount = (c: Cidr): number => cidrSize(c) - 3;
  * The usable addresses in ascending order, lazily (a /16 has 65,533 of them): from
  * network + 2 up to the one before broadcast.
  */
-export function* usableAddresses(c: Cidr): Generator<Ipv4> {
+export function* usableAddresses(c: Cidr, from?: number): Generator<Ipv4> {
   const last = c.network + cidrSize(c) - 2;
-  for (let n = c.network + 2; n <= last; n++) yield intToIp(n);
+  for (let n = Math.max(c.network + 2, from ?? 0); n <= last; n++) yield intToIp(n);
 }
 
 /** The usable addresses in descending order, lazily: from the one before broadcast down to network + 2. */
