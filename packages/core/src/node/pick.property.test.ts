@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pickIpForPod } from '../planner/order.js';
+import { ipToInt } from '../values/ipv4.js';
 import { pickIpInState } from './pick.js';
 import { toPlannerEnis } from './planner-view.js';
 import { type Allocation, type Assignment, initialNodeState, type NodeEni, type NodeState } from './state.js';
@@ -90,6 +91,23 @@ describe('pickIpInState agrees with the planner', () => {
         }
       }),
       { numRuns: 5_000 },
+    );
+  });
+
+  it('the planner view lists every IP of each ENI once, in numeric order, allocated when a pod or a claim holds it', () => {
+    fc.assert(
+      fc.property(nodeState, (s) => {
+        const held = new Set(Object.values(s.allocations).map((a) => a.ip));
+        for (const pe of toPlannerEnis(s)) {
+          const e = s.enis[pe.id];
+          if (!e) continue; // the synthetic primary and create intents
+          const want = Object.values(e.ips)
+            .sort((a, b) => ipToInt(a.ip) - ipToInt(b.ip))
+            .map((i) => ({ ip: i.ip, status: i.status, allocated: held.has(i.ip) || i.reservedFor !== undefined }));
+          expect(pe.ips).toEqual(want);
+        }
+      }),
+      { numRuns: 2_000 },
     );
   });
 

@@ -1,9 +1,9 @@
 import { nodePoolSettings } from '../cluster/cluster.js';
 import type { ClusterConfig } from '../events/cluster-events.js';
-import type { PlannerEni, PlannerInput, PoolMode } from '../planner/types.js';
+import { compareIpv4 } from '../planner/order.js';
+import type { PlannerEni, PlannerInput, PlannerIp, PoolMode } from '../planner/types.js';
 import { availableFor, type SubnetState } from '../subnet/state.js';
-import { ipToInt } from '../values/ipv4.js';
-import type { NodeState } from './state.js';
+import type { NodeIp, NodeState } from './state.js';
 
 /** Id of the synthetic entry standing for the instance's primary ENI (eth0) in planner views. */
 export const PRIMARY_ENI_ID = 'eth0';
@@ -30,20 +30,14 @@ export const toPlannerEnis = (s: NodeState): PlannerEni[] => {
       enis.push({ id: i.intentId, subnetId: i.subnetId ?? '', primary: false, state: 'creating', ips: [] });
   }
   for (const e of Object.values(s.enis)) {
-    const pe: PlannerEni = {
-      id: e.eniId,
-      subnetId: e.subnetId,
-      primary: false,
-      state: e.state,
-      ips: Object.values(e.ips)
-        .map((i) => ({ n: ipToInt(i.ip), i }))
-        .sort((a, b) => a.n - b.n)
-        .map(({ i }) => ({
-          ip: i.ip,
-          status: i.status,
-          allocated: allocatedIps.has(i.ip) || i.reservedFor !== undefined,
-        })),
-    };
+    // one array per ENI, sorted in place (the pool reconciler builds this view on every pass)
+    const ips: PlannerIp[] = [];
+    for (const ip in e.ips) {
+      const i = e.ips[ip] as NodeIp;
+      ips.push({ ip: i.ip, status: i.status, allocated: allocatedIps.has(i.ip) || i.reservedFor !== undefined });
+    }
+    ips.sort((a, b) => compareIpv4(a.ip, b.ip));
+    const pe: PlannerEni = { id: e.eniId, subnetId: e.subnetId, primary: false, state: e.state, ips };
     const pod = assigned.get(e.eniId);
     if (pod !== undefined) pe.exclusivePod = pod;
     enis.push(pe);
