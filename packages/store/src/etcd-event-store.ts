@@ -325,6 +325,18 @@ export class EtcdEventStore implements EventStore {
     return loadSnapshotChunked<S>(this.client, this.keys, name);
   }
 
+  /** The etcd revision of the snapshot's last write (its key, or its chunks' pointer), read keys-only. */
+  async snapshotStamp(name: string): Promise<number | undefined> {
+    assertSnapshotName(name);
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(this.keys.snap(name)), keys_only: true });
+      const kv = res.kvs[0];
+      return kv ? Number(kv.mod_revision) : undefined;
+    } catch (e) {
+      throw mapEtcdError(e, `read snapshot stamp ${name}`);
+    }
+  }
+
   /** Stops subscriptions, fails queued appends, closes the client if this store built it. */
   async close(): Promise<void> {
     this.appender.close();

@@ -37,6 +37,8 @@ export class InMemoryEventStore implements EventStore {
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly snapshots = new Map<string, Snapshot>();
+  private readonly snapshotStamps = new Map<string, number>();
+  private snapshotSaves = 0;
   private readonly leaders = new Map<string, number>();
   private revision = 0;
   private waiters: (() => void)[] = [];
@@ -176,6 +178,11 @@ export class InMemoryEventStore implements EventStore {
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
     this.snapshots.set(snapshot.name, structuredClone(snapshot));
+    this.snapshotStamps.set(snapshot.name, ++this.snapshotSaves);
+  }
+
+  async snapshotStamp(name: string): Promise<number | undefined> {
+    return this.snapshotStamps.get(name);
   }
 
   async loadSnapshot<S>(name: string): Promise<Snapshot<S> | undefined> {

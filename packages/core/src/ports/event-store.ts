@@ -140,4 +140,9 @@ export interface EventStore {
   ): Subscription;
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   loadSnapshot<S>(name: string): Promise<Snapshot<S> | undefined>;
+  /**
+   * A number that grows with every save of the named snapshot, by any replica (undefined: never
+   * saved). Cheap: nothing of the snapshot is read. Tells a replica whether another one saved.
+   */
+  snapshotStamp(name: string): Promise<number | undefined>;
 }

@@ -189,6 +189,20 @@ export const eventStoreContract = (name: string, makeFixture: () => Promise<Cont
       expect(await store.loadSnapshot(name)).toEqual({ name, seq: 4, revision: 9, state: { a: [1, 2] } });
     });
 
+    it('stamps each save of a snapshot with a growing number, per name, without reading it', async () => {
+      const name = `stamp-${Math.random().toString(36).slice(2)}`;
+      const other = `${name}-other`;
+      expect(await store.snapshotStamp(name)).toBeUndefined();
+      await store.saveSnapshot({ name, seq: 1, revision: 1, state: {} });
+      const first = await store.snapshotStamp(name);
+      expect(first).toBeTypeOf('number');
+      expect(await store.snapshotStamp(name)).toBe(first); // reading changes nothing
+      await store.saveSnapshot({ name: other, seq: 1, revision: 1, state: {} });
+      expect(await store.snapshotStamp(name)).toBe(first); // another name's save is not this one's
+      await store.saveSnapshot({ name, seq: 2, revision: 2, state: { b: 1 } });
+      expect(await store.snapshotStamp(name)).toBeGreaterThan(first as number);
+    });
+
     it("saves and loads a snapshot over etcd's request limit (about 4 MB, so chunked on etcd), and replaces it", async () => {
       const name = `big-${Math.random().toString(36).slice(2)}`;
       const allocations = Array.from({ length: 60_000 }, (_, i) => ({
