@@ -152,6 +152,7 @@ export const startReplica = async (config: IpamdConfig, secrets: Secrets, o: Rep
     fence: () => (election?.state === 'leader' ? election.fencingToken() : undefined),
     ...o.core,
     projection: {
+      leading: () => election?.state === 'leader',
       onUnavailable: (what, err, retryInMs) =>
         logger.warn({ err, retryInMs }, `etcd unavailable while catching up (${what}); not ready, trying again`),
       ...o.core?.projection,
