@@ -62,6 +62,14 @@ it('npm run bench -- --quick --json --only 1 prints and saves one result with it
   for (const role of ['leader', 'loadGenerator', 'total'])
     expect(a.details.cpuMsPerAllocation[role], role).toBeGreaterThan(0);
   for (const role of ['loadGenerator', 'total']) expect(a.details.cpuMsPerRawPut[role], role).toBeGreaterThan(0);
+  // the floor API's round ran in its own process, through the same client, and was answered
+  expect(a.details.floor.perRound).toHaveLength(1);
+  expect(a.details.floor.perSecond).toBeGreaterThan(0);
+  expect(a.details.floor.ratioToRaw).toBeCloseTo(a.details.floor.perSecond / a.baseline, 2);
+  expect(a.details.floor.ipamdToFloor).toBeCloseTo(a.figure / a.details.floor.perSecond, 2);
+  // its own role in the CPU figures (a quick round may be under one 10 ms tick of it)
+  expect(a.details.floor.cpuMsPerRequest.floor).toBeGreaterThanOrEqual(0);
+  expect(a.details.floor.cpuMsPerRequest.total).toBeGreaterThan(0);
   expect(JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8'))).toEqual(out);
 });
 

@@ -1,6 +1,6 @@
 /**
  * CPU time of the bench's own process tree, by role (load generator, ipamd leader, follower, etcd,
- * simulator), from /proc/<pid>/stat (user + system time of all of a process's threads, in clock
+ * simulator, the floor API), from /proc/<pid>/stat (user + system time of all of a process's threads, in clock
  * ticks of 10 ms). On a 2-core machine every process of a round shares the same cores, so the CPU
  * spent per operation by all of them together is what bounds throughput: items 1 and 2 report it
  * for ipamd's rounds and for the raw puts alike. No library reads per-process CPU of other
@@ -41,6 +41,7 @@ const roleOf = (pid: number): string => {
   }
   if (/\betcd\b/.test(cmd.split(' ')[0] ?? '')) return 'etcd';
   if (cmd.includes('vpc-sim')) return 'simulator';
+  if (cmd.includes('floor-api')) return 'floor';
   if (cmd.includes('ipamd.mjs')) return cmd.includes('bench-leader') ? 'leader' : 'follower';
   return 'other';
 };
