@@ -50,8 +50,11 @@ export const openLoop = async <T>(
     const due = t0 + k * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    // latency from the scheduled start, so a stalled loop shows as latency (no coordinated omission)
-    inFlight.push(run(tasks[k] as T).then(() => void latencies.push(performance.now() - due)));
+    // latency from the scheduled start, so a stalled loop shows as latency (no coordinated
+    // omission); a request sent early (a wait under 1 ms is not slept, timers are that coarse)
+    // counts from when it was sent, or it would be credited the time it was early
+    const from = Math.min(due, performance.now());
+    inFlight.push(run(tasks[k] as T).then(() => void latencies.push(performance.now() - from)));
   }
   await Promise.all(inFlight);
   const elapsedMs = performance.now() - t0;
