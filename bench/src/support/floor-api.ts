@@ -55,7 +55,8 @@ const settle = (batch: readonly Put[], ok: boolean): void => {
 
 /** The floor API's server (the child process's main); prints `floor-api listening on URL`. */
 export const runFloorApi = async (argv: readonly string[]): Promise<void> => {
-  const endpoints = (argv[argv.indexOf('--etcd-endpoints') + 1] ?? '').split(',').filter(Boolean);
+  const at = argv.indexOf('--etcd-endpoints');
+  const endpoints = at < 0 ? [] : (argv[at + 1] ?? '').split(',').filter(Boolean);
   if (endpoints.length === 0) throw new Error('usage: floor-api --etcd-endpoints URL[,URL...]');
   const client = createEtcdClient({ endpoints });
   const prefix = `/bench-floor-${randomBytes(4).toString('hex')}/`;
