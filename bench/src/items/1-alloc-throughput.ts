@@ -10,7 +10,7 @@
 import { judge, median, ratioOf, round } from '../stats.js';
 import { allocationRound, allocTasks, ROUND_INSTANCE, roundPools, warmUp } from '../support/alloc-rounds.js';
 import { addCpu, perOperation } from '../support/cpu.js';
-import { floorRound, spawnFloorApi } from '../support/floor-api.js';
+import { type FloorApi, floorRound, spawnFloorApi } from '../support/floor-api.js';
 import { startIpamdCluster } from '../support/ipamd-cluster.js';
 import { RAW_VALUE_BYTES, rawEtcd } from '../support/raw-etcd.js';
 import type { BenchItem } from '../types.js';
@@ -31,8 +31,9 @@ const item: BenchItem = {
       log: ctx.log,
     });
     const raw = rawEtcd(c.etcd.endpoints);
-    const floor = await spawnFloorApi(c.etcd.endpoints);
+    let floor: FloorApi | undefined;
     try {
+      floor = await spawnFloorApi(c.etcd.endpoints);
       const total = nodes * perNode;
       await warmUp(c, nodes, perNode, concurrency); // not counted
       await raw.closed(200, concurrency);
@@ -101,7 +102,7 @@ const item: BenchItem = {
       ];
     } finally {
       raw.close();
-      await floor.stop();
+      await floor?.stop();
       await c.stop();
     }
   },

@@ -8,7 +8,7 @@
  */
 import { judge, median, percentile, ratioOf, round } from '../stats.js';
 import { allocationRound, allocTasks, ROUND_INSTANCE, roundPools, warmUp } from '../support/alloc-rounds.js';
-import { floorRound, spawnFloorApi } from '../support/floor-api.js';
+import { type FloorApi, floorRound, spawnFloorApi } from '../support/floor-api.js';
 import { startIpamdCluster } from '../support/ipamd-cluster.js';
 import { rawEtcd } from '../support/raw-etcd.js';
 import type { BenchItem } from '../types.js';
@@ -30,8 +30,9 @@ const item: BenchItem = {
       log: ctx.log,
     });
     const raw = rawEtcd(c.etcd.endpoints);
-    const floorApi = await spawnFloorApi(c.etcd.endpoints);
+    let floorApi: FloorApi | undefined;
     try {
+      floorApi = await spawnFloorApi(c.etcd.endpoints);
       await warmUp(c, nodes, perNode, concurrency);
       await floorRound(c, floorApi, allocTasks('floor-warm', nodes, perNode), { concurrency });
       const peak = await allocationRound(c, allocTasks('peak', nodes, perNode), { concurrency }, perNode);
@@ -60,11 +61,12 @@ const item: BenchItem = {
       const rawP99 = round(median(base.p99));
       // each round against the raw run right after it (same machine load): one noisy raw round
       // cannot move the verdict as it moves a ratio of two medians
-      const perRound = api.p99.map((x, k) => ratioOf(x, base.p99[k] ?? null)).filter((x): x is number => x !== null);
-      const ratio = perRound.length > 0 ? round(median(perRound), 3) : null;
-      const floorPerRound = floor.p99
-        .map((x, k) => ratioOf(x, base.p99[k] ?? null))
-        .filter((x): x is number => x !== null);
+      const perRoundRatios = (p99s: readonly number[]) =>
+        p99s.map((x, k) => ratioOf(x, base.p99[k] ?? null)).filter((x): x is number => x !== null);
+      const medianRatio = (rs: readonly number[]) => (rs.length > 0 ? round(median(rs), 3) : null);
+      const perRound = perRoundRatios(api.p99);
+      const ratio = medianRatio(perRound);
+      const floorPerRound = perRoundRatios(floor.p99);
       return [
         {
           key: 'allocLatencyP99',
@@ -94,7 +96,7 @@ const item: BenchItem = {
               p50Ms: round(median(floor.p50)),
               p99Ms: round(median(floor.p99)),
               p99PerRound: floor.p99.map((x) => round(x)),
-              p99RatioToRaw: floorPerRound.length > 0 ? round(median(floorPerRound), 3) : null,
+              p99RatioToRaw: medianRatio(floorPerRound),
               ratioPerRound: floorPerRound,
             },
           },
@@ -102,7 +104,7 @@ const item: BenchItem = {
       ];
     } finally {
       raw.close();
-      await floorApi.stop();
+      await floorApi?.stop();
       await c.stop();
     }
   },
